@@ -1,0 +1,44 @@
+//! The panel's `#[server]` functions: thin adapters from the browser to the service layer.
+//! Each one resolves the caller from its session cookie and calls one service function.
+
+pub mod cards;
+pub mod dashboard;
+pub mod data;
+pub mod locations;
+pub mod operations;
+pub mod rules;
+pub mod session;
+pub mod terms;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ctx {
+    use crate::backend::service::auth::{self, SessionKind, COOKIE_NAME};
+    use crate::backend::{Backend, Principal};
+    use crate::model::AppError;
+    use leptos::prelude::*;
+
+    pub fn backend() -> Result<Backend, AppError> {
+        use_context::<Backend>().ok_or(AppError::Internal)
+    }
+
+    pub async fn session_token() -> Option<String> {
+        let headers: axum::http::HeaderMap = leptos_axum::extract().await.ok()?;
+        auth::cookie_value(&headers, COOKIE_NAME)
+    }
+
+    /// The signed-in caller, or `Unauthenticated`.
+    pub async fn principal() -> Result<(Backend, Principal), AppError> {
+        let b = backend()?;
+        let token = session_token().await.ok_or(AppError::Unauthenticated)?;
+        let p = auth::authenticate(&b, &token, SessionKind::Cookie).await?;
+        Ok((b, p))
+    }
+
+    pub async fn client_addr() -> Option<String> {
+        use axum::extract::ConnectInfo;
+        let ConnectInfo(addr): ConnectInfo<std::net::SocketAddr> =
+            leptos_axum::extract().await.ok()?;
+        Some(addr.ip().to_string())
+    }
+}

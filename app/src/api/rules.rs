@@ -1,0 +1,51 @@
+//! Server functions of the Rules screens.
+
+#[cfg(feature = "ssr")]
+use crate::backend::service::{locations, rulesets};
+use crate::model::rules_form::FormMap;
+use crate::model::{AppError, LocationView, Page, RulesetDetail, RulesetFilter, RulesetSummary};
+use leptos::prelude::*;
+
+#[server(prefix = "/api/fn", endpoint = "rules/list")]
+pub async fn list_rulesets(#[server(default)] filter: RulesetFilter) -> Result<Page<RulesetSummary>, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(rulesets::list(&b, &p, &filter).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "rules/get")]
+pub async fn get_ruleset(id: String) -> Result<RulesetDetail, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(rulesets::get(&b, &p, &id).await?)
+}
+
+/// The locations the form offers (every one the caller can see).
+#[server(prefix = "/api/fn", endpoint = "rules/locations")]
+pub async fn rule_locations() -> Result<Vec<LocationView>, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    let filter = crate::model::LocationFilter {
+        page_size: Some(200),
+        ..Default::default()
+    };
+    Ok(locations::list(&b, &p, &filter).await?.items)
+}
+
+/// Create (`id` empty) or edit (a new version) from the flat form fields `f[...]`.
+#[server(prefix = "/api/fn", endpoint = "rules/save")]
+pub async fn save_ruleset(id: Option<String>, f: FormMap) -> Result<RulesetDetail, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    let draft = crate::model::rules_form::draft_from_form(&f).map_err(AppError::Validation)?;
+    let saved = match id.filter(|i| !i.is_empty()) {
+        Some(id) => rulesets::update(&b, &p, &id, &draft).await?,
+        None => rulesets::create(&b, &p, &draft).await?,
+    };
+    leptos_axum::redirect(&format!("/rules/{}", saved.summary.id));
+    Ok(saved)
+}
+
+#[server(prefix = "/api/fn", endpoint = "rules/delete")]
+pub async fn delete_ruleset(id: String) -> Result<(), AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    rulesets::delete(&b, &p, &id).await?;
+    leptos_axum::redirect("/rules");
+    Ok(())
+}

@@ -1,0 +1,58 @@
+use crate::model::{AppError, Me};
+use leptos::prelude::*;
+
+/// Sign in with e-mail and password; sets the session cookie and goes to the dashboard.
+#[server(prefix = "/api/fn", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    use crate::backend::service::auth::{self, SessionKind, COOKIE_NAME};
+    let b = super::ctx::backend()?;
+    let addr = super::ctx::client_addr().await;
+    let issued = auth::sign_in(&b, &email, &password, addr.as_deref(), SessionKind::Cookie).await?;
+    let secure = if b.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{COOKIE_NAME}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        issued.token, b.settings.session_idle_secs
+    );
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
+    let target = if issued.principal.consent_ok {
+        "/"
+    } else {
+        "/consent"
+    };
+    leptos_axum::redirect(target);
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::backend::service::auth::{self, COOKIE_NAME};
+    let b = super::ctx::backend()?;
+    if let Some(token) = super::ctx::session_token().await {
+        auth::sign_out(&b, &token).await?;
+    }
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    let expired = format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(value) = axum::http::HeaderValue::from_str(&expired) {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The signed-in user, or `None` when signed out.
+#[server(prefix = "/api/fn", endpoint = "me")]
+pub async fn get_me() -> Result<Option<Me>, AppError> {
+    use crate::backend::service::auth;
+    match super::ctx::principal().await {
+        Ok((b, p)) => Ok(Some(auth::current_user(&b, &p).await?)),
+        Err(AppError::Unauthenticated) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

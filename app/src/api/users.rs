@@ -1,0 +1,78 @@
+#[cfg(feature = "ssr")]
+use crate::model::UserInput;
+use crate::model::{AppError, Page, TenantView, UserFilter, UserView};
+use leptos::prelude::*;
+
+#[server(prefix = "/api/fn", endpoint = "users/list")]
+pub async fn list_users(#[server(default)] filter: UserFilter) -> Result<Page<UserView>, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(crate::backend::service::users::list(&b, &p, &filter).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "users/get")]
+pub async fn get_user(id: String) -> Result<UserView, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(crate::backend::service::users::get(&b, &p, &id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "users/tenants")]
+pub async fn list_tenants() -> Result<Vec<TenantView>, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(crate::backend::service::users::tenants(&b, &p).await?)
+}
+
+/// Form fields arrive flat (so the form works before WASM loads too).
+#[server(prefix = "/api/fn", endpoint = "users/create")]
+pub async fn create_user(
+    first_name: String,
+    last_name: String,
+    email: String,
+    role: String,
+    tenant_id: Option<String>,
+    password: Option<String>,
+) -> Result<UserView, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    let input = UserInput {
+        first_name,
+        last_name,
+        email,
+        role,
+        tenant_id,
+        password,
+    };
+    let user = crate::backend::service::users::create(&b, &p, &input).await?;
+    leptos_axum::redirect("/users");
+    Ok(user)
+}
+
+#[server(prefix = "/api/fn", endpoint = "users/update")]
+pub async fn update_user(
+    id: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    role: String,
+    tenant_id: Option<String>,
+    password: Option<String>,
+) -> Result<UserView, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    let input = UserInput {
+        first_name,
+        last_name,
+        email,
+        role,
+        tenant_id,
+        password,
+    };
+    let user = crate::backend::service::users::update(&b, &p, &id, &input).await?;
+    leptos_axum::redirect("/users");
+    Ok(user)
+}
+
+#[server(prefix = "/api/fn", endpoint = "users/delete")]
+pub async fn delete_user(id: String) -> Result<(), AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    crate::backend::service::users::delete(&b, &p, &id).await?;
+    leptos_axum::redirect("/users");
+    Ok(())
+}

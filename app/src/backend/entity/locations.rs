@@ -1,0 +1,29 @@
+//! `locations` (see docs/DATA-MODEL.md). Mirrors the migration column for column.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
+#[sea_orm(table_name = "locations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub name: String,
+    pub country: String,
+    pub service_code: String,
+    pub postal_code: String,
+    pub city: String,
+    pub address: Option<String>,
+    pub cooldown_minutes: Option<i32>,
+    pub capacity: Option<i32>,
+    pub time_zone: String,
+    pub tenant_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub created_by: String,
+    pub modified_by: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,17 @@
+//! `ruleset_usage` (see docs/DATA-MODEL.md). Mirrors the migration column for column.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
+#[sea_orm(table_name = "ruleset_usage")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub ruleset_id: String,
+    pub used: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

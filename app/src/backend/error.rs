@@ -1,0 +1,60 @@
+use crate::model::{AppError, FieldError};
+
+/// What a service call can fail with. Mapped once to the wire at each edge
+/// (`AppError` for server functions and REST).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("invalid e-mail or password")]
+    InvalidCredentials,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("consent to the current documents required")]
+    ConsentRequired,
+    #[error("not found")]
+    NotFound,
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("throttled for {0} s")]
+    Throttled(u64),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn field(field: &str, message: &str) -> Self {
+        ServiceError::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Unauthenticated => AppError::Unauthenticated,
+            ServiceError::InvalidCredentials => AppError::InvalidCredentials,
+            ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::ConsentRequired => AppError::ConsentRequired,
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Validation(v) => AppError::Validation(v),
+            ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::Throttled(s) => AppError::TooManyRequests {
+                retry_after_secs: s,
+            },
+            ServiceError::Db(err) => {
+                tracing::error!(error = %err, "database error");
+                AppError::Internal
+            }
+            ServiceError::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;

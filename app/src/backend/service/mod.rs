@@ -1,0 +1,19 @@
+//! The service layer: the only place business operations live. Panel server functions,
+//! admin REST handlers and the POS API are thin callers of these.
+
+pub mod auth;
+pub mod dashboard;
+pub mod data;
+pub mod enrolled_cards;
+pub mod entry;
+pub mod fleet;
+pub mod locations;
+pub mod offline;
+pub mod operations;
+pub mod pairing;
+pub mod password;
+pub mod reports;
+pub mod rulesets;
+pub mod terminals;
+pub mod terms;
+pub mod users;

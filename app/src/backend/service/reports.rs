@@ -1,0 +1,205 @@
+//! "Export Report": operations Summary and Detailed, and enrolled cards. The service reads in
+//! keyset pages (so a caller that writes each page out before asking for the next keeps its
+//! memory flat however many rows match); the wire formats (CSV, XLSX) are the edge's business.
+
+use super::super::error::ServiceResult;
+use super::super::repo::{self, operations::OpScope};
+use super::super::{Backend, Principal};
+use super::operations::{op_scope, view};
+use crate::model::{Capability, CardFilter, CardView, OperationFilter, OperationView, Role};
+use std::collections::HashMap;
+
+/// Rows fetched per database round trip.
+pub const EXPORT_PAGE: u64 = 2_000;
+
+/// The detailed export's rows, page by page, oldest first.
+pub struct OperationPages {
+    b: Backend,
+    filter: OperationFilter,
+    scope: OpScope,
+    after: Option<(i64, String)>,
+    done: bool,
+    pub page_size: u64,
+}
+
+impl OperationPages {
+    /// The next page, or `None` once every row was returned.
+    pub async fn next_page(&mut self) -> ServiceResult<Option<Vec<OperationView>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = repo::operations::page_after(
+            &self.b.db,
+            &self.filter,
+            &self.scope,
+            self.after.take(),
+            self.page_size,
+        )
+        .await?;
+        if (rows.len() as u64) < self.page_size {
+            self.done = true;
+        }
+        if let Some(last) = rows.last() {
+            self.after = Some((last.occurred_at, last.id.clone()));
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(rows.into_iter().map(view).collect()))
+    }
+}
+
+/// Authorize and set up a detailed export (the caller's tenant scope applies).
+pub async fn operations(
+    b: &Backend,
+    p: &Principal,
+    filter: &OperationFilter,
+) -> ServiceResult<OperationPages> {
+    let scope = op_scope(b, p, Capability::ReportsExport).await?;
+    Ok(OperationPages {
+        b: b.clone(),
+        filter: filter.normalized(),
+        scope,
+        after: None,
+        done: false,
+        page_size: EXPORT_PAGE,
+    })
+}
+
+/// One summary line: a UTC day × location × service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// Epoch ms of the day's start (UTC).
+    pub day_ms: i64,
+    pub location_id: Option<String>,
+    pub location_name: Option<String>,
+    pub service_code: Option<String>,
+    /// Completed entries (reversed ones no longer count).
+    pub entries: i64,
+    pub adult_guests: i64,
+    pub child_guests: i64,
+    pub free_entries: i64,
+    pub paid_entries: i64,
+    pub rejected: i64,
+    /// Amounts in minor units, one per `SummaryReport::currencies`.
+    pub amounts_minor: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryReport {
+    pub currencies: Vec<String>,
+    pub rows: Vec<SummaryRow>,
+}
+
+/// The summary: the database groups, so only days × locations × services come back.
+pub async fn summary(
+    b: &Backend,
+    p: &Principal,
+    filter: &OperationFilter,
+) -> ServiceResult<SummaryReport> {
+    let scope = op_scope(b, p, Capability::ReportsExport).await?;
+    let filter = filter.normalized();
+    let currencies = repo::operations::currencies(&b.db, &filter, &scope).await?;
+    let index: HashMap<&str, usize> = currencies
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut rows: Vec<SummaryRow> = Vec::new();
+    for g in repo::operations::summary(&b.db, &filter, &scope).await? {
+        let day_ms = g.day * 86_400_000;
+        let same = rows.last().is_some_and(|r| {
+            r.day_ms == day_ms
+                && r.location_id == g.location_id
+                && r.location_name == g.location_name
+                && r.service_code == g.service_code
+        });
+        if !same {
+            rows.push(SummaryRow {
+                day_ms,
+                location_id: g.location_id.clone(),
+                location_name: g.location_name.clone(),
+                service_code: g.service_code.clone(),
+                entries: 0,
+                adult_guests: 0,
+                child_guests: 0,
+                free_entries: 0,
+                paid_entries: 0,
+                rejected: 0,
+                amounts_minor: vec![0; currencies.len()],
+            });
+        }
+        let r = rows.last_mut().expect("pushed above");
+        r.entries += g.entries;
+        r.adult_guests += g.adult_guests;
+        r.child_guests += g.child_guests;
+        r.free_entries += g.free_entries;
+        r.paid_entries += g.paid_entries;
+        r.rejected += g.rejected;
+        if let Some(i) = g.currency.as_deref().and_then(|c| index.get(c)) {
+            r.amounts_minor[*i] += g.amount_minor;
+        }
+    }
+    Ok(SummaryReport { currencies, rows })
+}
+
+/// The enrolled-cards export's rows, page by page, oldest first.
+pub struct CardPages {
+    b: Backend,
+    filter: CardFilter,
+    icas: Option<Vec<String>>,
+    issuers: HashMap<String, String>,
+    after: Option<(i64, String)>,
+    done: bool,
+    pub page_size: u64,
+}
+
+impl CardPages {
+    pub async fn next_page(&mut self) -> ServiceResult<Option<Vec<CardView>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = repo::enrolled_cards::page_after(
+            &self.b.db,
+            &self.filter,
+            self.icas.as_deref(),
+            self.after.take(),
+            self.page_size,
+        )
+        .await?;
+        if (rows.len() as u64) < self.page_size {
+            self.done = true;
+        }
+        if let Some(last) = rows.last() {
+            self.after = Some((last.enrolled_at, last.id.clone()));
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            rows.into_iter()
+                .map(|c| super::enrolled_cards::view(c, &self.issuers))
+                .collect(),
+        ))
+    }
+}
+
+/// Authorize and set up the enrolled-cards export: Admin and User see every card, an Issuer
+/// its own ICAs' cards, a Service Provider (who has no cards of its own) an empty report.
+pub async fn cards(b: &Backend, p: &Principal, filter: &CardFilter) -> ServiceResult<CardPages> {
+    let scope = p.require(Capability::ReportsExport)?;
+    let icas = match p.scope_tenant(scope)? {
+        None => None,
+        Some(t) if p.role == Role::Issuer => Some(repo::tenants::icas(&b.db, t).await?),
+        Some(_) => Some(vec![]),
+    };
+    Ok(CardPages {
+        b: b.clone(),
+        filter: filter.clone(),
+        icas,
+        issuers: repo::enrolled_cards::issuer_names(&b.db).await?,
+        after: None,
+        done: false,
+        page_size: EXPORT_PAGE,
+    })
+}

@@ -1,0 +1,89 @@
+use super::acquirer::{Acquirer, SimulatedAcquirer};
+use super::{Clock, Keys};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Tunables the services read (from configuration in production, set directly in tests).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Panel session lifetime since last use.
+    pub session_idle_secs: i64,
+    /// Bearer tokens of `POST /api/v1/auth/token`.
+    pub bearer_ttl_secs: i64,
+    /// Failed sign-ins within `throttle_window_secs` before an account or address is locked.
+    pub throttle_max_failures: i32,
+    pub throttle_window_secs: i64,
+    pub throttle_lock_secs: i64,
+    /// Whether cookies get `Secure` (served over TLS).
+    pub secure_cookies: bool,
+    /// POS JWT: allowed clock skew for `iat`/`exp`, and the longest `exp - iat` accepted.
+    pub jwt_skew_secs: i64,
+    pub jwt_max_lifetime_secs: i64,
+    /// Pairing codes live this long.
+    pub pairing_code_ttl_secs: i64,
+    /// Failed pairings per serial number, and per client address, before a lock.
+    pub pairing_max_failures: i32,
+    pub pairing_max_failures_per_addr: i32,
+    /// A grant holds the card this long awaiting confirmation.
+    pub grant_ttl_secs: i64,
+    /// Longest wait for the acquirer before the entry is rejected.
+    pub acquirer_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle_secs: 12 * 3600,
+            bearer_ttl_secs: 15 * 60,
+            throttle_max_failures: 5,
+            throttle_window_secs: 15 * 60,
+            throttle_lock_secs: 15 * 60,
+            secure_cookies: false,
+            jwt_skew_secs: 60,
+            jwt_max_lifetime_secs: 300,
+            pairing_code_ttl_secs: 2 * 3600,
+            pairing_max_failures: 5,
+            pairing_max_failures_per_addr: 20,
+            grant_ttl_secs: 300,
+            acquirer_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Everything the services need, cheap to clone; one per process, shared by every entry point.
+#[derive(Clone)]
+pub struct Backend {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub keys: Keys,
+    pub settings: Arc<Settings>,
+    pub acquirer: Arc<dyn Acquirer>,
+}
+
+impl Backend {
+    pub fn new(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        keys: Keys,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            keys,
+            settings: Arc::new(settings),
+            acquirer: Arc::new(SimulatedAcquirer),
+        }
+    }
+
+    /// Use another acquirer (the HTTP adapter, or a test double).
+    pub fn with_acquirer(mut self, acquirer: Arc<dyn Acquirer>) -> Self {
+        self.acquirer = acquirer;
+        self
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

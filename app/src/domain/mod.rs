@@ -1,0 +1,31 @@
+//! The pure domain: money, cards, rulesets and the access decision.
+//!
+//! No I/O, no clock reads (`now` is always an input), no framework: it compiles for the
+//! server and for wasm32 alike, and the UI can run the same checks as the server.
+//!
+//! * [`money`] — [`Currency`], [`Money`] (minor units, wire decimal strings), [`FxTable`].
+//! * [`card`] — [`Pan`] validation and masking, [`CardProfile`].
+//! * [`ruleset`] — [`Ruleset`], its form [`RulesetDraft`] and validation ([`FieldError`]).
+//! * [`index`] — [`RulesetIndex`]: candidate rulesets prepared for fast matching.
+//! * [`engine`] — [`decide`] / [`decide_explained`] and [`confirm_guests`].
+
+pub mod card;
+pub mod engine;
+pub mod index;
+pub mod money;
+pub mod ruleset;
+
+pub use card::{luhn_valid, mask_pan, CardProfile, Pan, PanError};
+pub use engine::{
+    confirm_guests, decide, decide_explained, evaluate_spend, CardTransaction, Decision,
+    DecisionInput, Grant, GuestAllowance, GuestCounts, GuestError, GuestKind, GuestSplit,
+    OperationStatus, RejectCode, RpmHook, RulesetUsage, SpendCheck, TraceStep, TraceStepKind,
+    UsageRecord,
+};
+pub use index::RulesetIndex;
+pub use money::{Currency, FxRate, FxTable, Money, MoneyError};
+pub use ruleset::{
+    BinRange, CardholderTerms, CardholderTermsDraft, FieldError, GuestTerms, GuestTermsDraft,
+    Limit, LocationInfo, LocationScope, Mcc, MoneyInput, PaidTerms, PaidTermsDraft, Ruleset,
+    RulesetDraft, SpendControl, SpendControlDraft, TotalUsageCap,
+};

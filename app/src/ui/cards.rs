@@ -1,0 +1,174 @@
+//! Enrolled cards: the list with the seed's filters (in the URL), details, export.
+
+use super::common::fmt_ms;
+use super::operations::amount;
+use crate::api::cards::{get_card, list_cards};
+use crate::model::{CardFilter, CardView};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn query_filter() -> Memo<CardFilter> {
+    let q = use_query_map();
+    Memo::new(move |_| {
+        q.with(|q| {
+            let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+            CardFilter {
+                bin: get("bin"),
+                last4: get("last4"),
+                aref: get("aref"),
+                product: get("product"),
+                ica: get("ica"),
+                created_from: get("created_from"),
+                created_until: get("created_until"),
+                page: get("page").and_then(|p| p.parse().ok()),
+                page_size: None,
+            }
+        })
+    })
+}
+
+fn page_href(f: &CardFilter, page: u64) -> String {
+    let qs = f.query_string();
+    if qs.is_empty() {
+        format!("/cards?page={page}")
+    } else {
+        format!("/cards?page={page}&{qs}")
+    }
+}
+
+#[component]
+pub fn CardsPage() -> impl IntoView {
+    let filter = query_filter();
+    let cards = Resource::new(move || filter.get(), list_cards);
+    let f = move || filter.get();
+    let export = move |format: &str| {
+        let qs = filter.get().query_string();
+        let mut url = format!("/api/v1/admin/reports/cards?format={format}");
+        if !qs.is_empty() {
+            url.push('&');
+            url.push_str(&qs);
+        }
+        url
+    };
+    view! {
+        <Title text="Enrolled cards · Access Control"/>
+        <h1>"Enrolled cards"</h1>
+        <Form method="GET" action="/cards" attr:class="filters">
+            <label>"BIN"<input name="bin" prop:value=move || f().bin.unwrap_or_default() size="8"/></label>
+            <label>"Last 4 digits"<input name="last4" prop:value=move || f().last4.unwrap_or_default() size="5"/></label>
+            <label>"AREF"<input name="aref" prop:value=move || f().aref.unwrap_or_default()/></label>
+            <label>"Product"<input name="product" prop:value=move || f().product.unwrap_or_default() size="5"/></label>
+            <label>"ICA"<input name="ica" prop:value=move || f().ica.unwrap_or_default() size="6"/></label>
+            <label>"Created from"<input type="date" name="created_from" prop:value=move || f().created_from.unwrap_or_default()/></label>
+            <label>"Created until"<input type="date" name="created_until" prop:value=move || f().created_until.unwrap_or_default()/></label>
+            <button type="submit">"Filter"</button>
+            <A href="/cards">"Clear"</A>
+        </Form>
+        <p class="exports">
+            "Export report: "
+            <a href=move || export("csv") download rel="external">"CSV"</a>" · "
+            <a href=move || export("xlsx") download rel="external">"XLSX"</a>
+        </p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match cards.await {
+                    Ok(page) => {
+                        let f = filter.get_untracked();
+                        let pages = page.pages();
+                        view! {
+                            <table class="grid">
+                                <thead><tr><th>"Masked PAN"</th><th>"AREF"</th><th>"ICA"</th><th>"Product"</th><th>"Enrollment date"</th></tr></thead>
+                                <tbody>{page.items.into_iter().map(card_row).collect_view()}</tbody>
+                            </table>
+                            <p class="pager">
+                                {format!("{} cards · page {} of {} ", page.total, page.page, pages)}
+                                {(page.page > 1).then(|| view! { <A href=page_href(&f, page.page - 1)>"Previous"</A> })}
+                                " "
+                                {(page.page < pages).then(|| view! { <A href=page_href(&f, page.page + 1)>"Next"</A> })}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn card_row(c: CardView) -> impl IntoView {
+    view! {
+        <tr>
+            <td class="mono"><A href=format!("/cards/{}", c.id)>{c.masked_pan}</A></td>
+            <td>{c.aref}</td>
+            <td>{c.ica}</td>
+            <td>{c.product_code}</td>
+            <td>{fmt_ms(c.enrolled_at)}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn CardDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let card = Resource::new(id, get_card);
+    view! {
+        <Title text="Card details · Access Control"/>
+        <div class="page-head">
+            <h1>"Card details"</h1>
+            <A href="/cards">"Back to enrolled cards"</A>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match card.await {
+                    Ok(d) => {
+                        let c = d.card;
+                        let rows = vec![
+                            ("Masked PAN", c.masked_pan.clone()),
+                            ("Hash", c.pan_hash.clone()),
+                            ("AREF", c.aref.clone()),
+                            ("ICA", c.ica.clone()),
+                            ("Issuer name", c.issuer_name.clone().unwrap_or_else(|| "—".into())),
+                            ("Product", c.product_code.clone()),
+                            ("Enrollment date", fmt_ms(c.enrolled_at)),
+                            ("Completed entries", d.completed_entries.to_string()),
+                        ];
+                        view! {
+                            <table class="grid details">
+                                <tbody>
+                                    {rows.into_iter().map(|(k, v)| view! { <tr><th scope="row">{k}</th><td class="mono">{v}</td></tr> }).collect_view()}
+                                </tbody>
+                            </table>
+                            <h2>"Recent operations"</h2>
+                            <table class="grid">
+                                <thead><tr><th>"Date"</th><th>"Status"</th><th>"Location"</th><th>"Amount"</th><th>"Rule"</th></tr></thead>
+                                <tbody>
+                                    {d.recent
+                                        .into_iter()
+                                        .map(|o| {
+                                            let rule = o.ruleset_id.is_some().then(|| view! { <A href=format!("/operations/{}/rule", o.id)>"Show rule"</A> });
+                                            view! {
+                                                <tr>
+                                                    <td><A href=format!("/operations/{}", o.id)>{fmt_ms(o.occurred_at)}</A></td>
+                                                    <td>{o.status.clone()}</td>
+                                                    <td>{o.location_name.clone().unwrap_or_default()}</td>
+                                                    <td>{amount(o.total_minor, &o.currency)}</td>
+                                                    <td>{rule}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,84 @@
+//! The admin panel: server-rendered, then hydrated by the `frontend` crate.
+
+mod cards;
+mod charts;
+mod common;
+mod consent;
+mod dashboard;
+mod data;
+mod layout;
+mod locations;
+mod login;
+mod operations;
+mod rules;
+mod terms;
+mod users;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+pub const OUTPUT_NAME: &str = "access-control";
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Runs only in the browser, once hydrated: tests and people can tell the page is live.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
+        <Title text="Access Control"/>
+        <Router>
+            <Routes fallback=|| view! { <main class="page"><h1>"Not found"</h1></main> }>
+                <Route path=path!("/login") view=login::LoginPage/>
+                <ParentRoute path=path!("") view=layout::Shell>
+                    <Route path=path!("") view=dashboard::Dashboard/>
+                    <Route path=path!("users") view=users::UsersPage/>
+                    <Route path=path!("users/new") view=users::NewUserPage/>
+                    <Route path=path!("users/:id") view=users::EditUserPage/>
+                    <Route path=path!("rules") view=rules::RulesPage/>
+                    <Route path=path!("rules/new") view=rules::NewRulePage/>
+                    <Route path=path!("rules/:id") view=rules::RuleDetailsPage/>
+                    <Route path=path!("rules/:id/edit") view=rules::EditRulePage/>
+                    <Route path=path!("locations") view=locations::LocationsPage/>
+                    <Route path=path!("locations/new") view=locations::NewLocationPage/>
+                    <Route path=path!("locations/:id") view=locations::LocationDetailsPage/>
+                    <Route path=path!("locations/:id/edit") view=locations::EditLocationPage/>
+                    <Route path=path!("operations") view=operations::OperationsPage/>
+                    <Route path=path!("operations/:id") view=operations::OperationDetailPage/>
+                    <Route path=path!("operations/:id/rule") view=operations::OperationRulePage/>
+                    <Route path=path!("operations/:id/transactions") view=operations::OperationTransactionsPage/>
+                    <Route path=path!("cards") view=cards::CardsPage/>
+                    <Route path=path!("cards/:id") view=cards::CardDetailPage/>
+                    <Route path=path!("terms") view=terms::TermsPage/>
+                    <Route path=path!("data") view=data::DataPage/>
+                    <Route path=path!("consent") view=consent::ConsentPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

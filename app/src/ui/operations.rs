@@ -1,0 +1,410 @@
+//! Operations: the live list with the seed's filters (kept in the URL), details, "Show rule",
+//! "Show transactions", the reversal, and the export links.
+//!
+//! Live updates: while the list is open the browser refetches the current page every 5 s
+//! (new entries appear without a reload).
+
+use super::common::{action_error, fmt_ms, form_error};
+use crate::api::operations::{
+    get_operation, list_operations, operation_locations, operation_rule, operation_transactions,
+    ReverseOperation,
+};
+use crate::model::{
+    currency_digits, fmt_minor, OperationFilter, OperationView, OPERATION_STATUSES, OPERATION_TYPES,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn query_filter() -> Memo<OperationFilter> {
+    let q = use_query_map();
+    Memo::new(move |_| {
+        q.with(|q| {
+            let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+            OperationFilter {
+                country: get("country"),
+                location_id: get("location_id"),
+                service_code: get("service_code"),
+                status: get("status"),
+                op_type: get("op_type"),
+                from: get("from"),
+                until: get("until"),
+                masked_pan: get("masked_pan"),
+                bin: get("bin"),
+                last4: get("last4"),
+                terminal: get("terminal"),
+                ica: get("ica"),
+                page: get("page").and_then(|p| p.parse().ok()),
+                page_size: None,
+            }
+        })
+    })
+}
+
+fn page_href(f: &OperationFilter, page: u64) -> String {
+    let qs = f.query_string();
+    if qs.is_empty() {
+        format!("/operations?page={page}")
+    } else {
+        format!("/operations?page={page}&{qs}")
+    }
+}
+
+pub fn amount(minor: i64, currency: &Option<String>) -> String {
+    match currency {
+        Some(c) if minor != 0 => format!("{} {c}", fmt_minor(minor, currency_digits(c))),
+        _ => "—".into(),
+    }
+}
+
+/// Polls: bumps the returned counter every `secs` seconds while the page is open (browser only).
+pub fn ticker(secs: u64) -> ReadSignal<u64> {
+    let (tick, set_tick) = signal(0u64);
+    Effect::new(move |_| {
+        if let Ok(h) = leptos::leptos_dom::helpers::set_interval_with_handle(
+            move || set_tick.update(|t| *t += 1),
+            std::time::Duration::from_secs(secs),
+        ) {
+            on_cleanup(move || h.clear());
+        }
+    });
+    tick
+}
+
+fn text_filter(
+    label: &'static str,
+    name: &'static str,
+    value: impl Fn() -> Option<String> + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <label>{label}
+            <input name=name prop:value=move || value().unwrap_or_default() size="10"/>
+        </label>
+    }
+}
+
+fn select_filter(
+    label: &'static str,
+    name: &'static str,
+    options: &'static [&'static str],
+    value: impl Fn() -> Option<String> + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    view! {
+        <label>{label}
+            <select name=name>
+                <option value="">"All"</option>
+                {options
+                    .iter()
+                    .map(|o| view! { <option value=*o selected=move || value().as_deref() == Some(*o)>{*o}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+pub fn OperationsPage() -> impl IntoView {
+    let filter = query_filter();
+    let tick = ticker(5);
+    let ops = Resource::new(
+        move || (filter.get(), tick.get()),
+        |(f, _)| list_operations(f),
+    );
+    let locations = Resource::new(|| (), |_| operation_locations());
+    let f = move || filter.get();
+    view! {
+        <Title text="Operations · Access Control"/>
+        <div class="page-head">
+            <h1>"Operations"</h1>
+            <span class="muted live-note">"Live: refreshed every 5 s"</span>
+        </div>
+        <Form method="GET" action="/operations" attr:class="filters">
+            {text_filter("Country", "country", move || f().country)}
+            <label>"Location"
+                <select name="location_id">
+                    <option value="">"All"</option>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let current = filter.get_untracked().location_id.unwrap_or_default();
+                            locations
+                                .await
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|l| {
+                                    let selected = l.id == current;
+                                    view! { <option value=l.id selected=selected>{l.name}</option> }
+                                })
+                                .collect_view()
+                        })}
+                    </Suspense>
+                </select>
+            </label>
+            {text_filter("Service", "service_code", move || f().service_code)}
+            {select_filter("Status", "status", &OPERATION_STATUSES, move || filter.get().status)}
+            {select_filter("Type", "op_type", &OPERATION_TYPES, move || filter.get().op_type)}
+            <label>"From"
+                <input type="date" name="from" prop:value=move || f().from.unwrap_or_default()/>
+            </label>
+            <label>"Until"
+                <input type="date" name="until" prop:value=move || f().until.unwrap_or_default()/>
+            </label>
+            {text_filter("Masked PAN", "masked_pan", move || f().masked_pan)}
+            {text_filter("BIN", "bin", move || f().bin)}
+            {text_filter("Last 4", "last4", move || f().last4)}
+            {text_filter("Terminal", "terminal", move || f().terminal)}
+            {text_filter("ICA", "ica", move || f().ica)}
+            <button type="submit">"Filter"</button>
+            <A href="/operations">"Clear"</A>
+        </Form>
+        <ExportLinks filter=filter/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match ops.await {
+                    Ok(page) => {
+                        let f = filter.get_untracked();
+                        let pages = page.pages();
+                        view! {
+                            <table class="grid ops">
+                                <thead>
+                                    <tr>
+                                        <th>"Date"</th><th>"Status"</th><th>"Type"</th><th>"Masked PAN"</th>
+                                        <th>"Location"</th><th>"Service"</th><th>"Country"</th><th>"Terminal"</th>
+                                        <th>"ICA"</th><th>"Guests"</th><th>"Paid"</th><th>"Amount"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>{page.items.into_iter().map(op_row).collect_view()}</tbody>
+                            </table>
+                            <p class="pager">
+                                {format!("{} operations · page {} of {} ", page.total, page.page, pages)}
+                                {(page.page > 1).then(|| view! { <A href=page_href(&f, page.page - 1)>"Previous"</A> })}
+                                " "
+                                {(page.page < pages).then(|| view! { <A href=page_href(&f, page.page + 1)>"Next"</A> })}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ExportLinks(filter: Memo<OperationFilter>) -> impl IntoView {
+    let href = move |format: &str, kind: &str| {
+        let qs = filter.get().query_string();
+        let mut url = format!("/api/v1/admin/reports/operations?format={format}&kind={kind}");
+        if !qs.is_empty() {
+            url.push('&');
+            url.push_str(&qs);
+        }
+        url
+    };
+    view! {
+        <p class="exports">
+            "Export report: Summary "
+            <a href=move || href("csv", "summary") download rel="external">"CSV"</a>" · "
+            <a href=move || href("xlsx", "summary") download rel="external">"XLSX"</a>
+            " — Detailed "
+            <a href=move || href("csv", "detailed") download rel="external">"CSV"</a>" · "
+            <a href=move || href("xlsx", "detailed") download rel="external">"XLSX"</a>
+            <span class="muted">" (large exports stream; your browser shows the download's progress)"</span>
+        </p>
+    }
+}
+
+fn op_row(o: OperationView) -> impl IntoView {
+    let guests =
+        o.free_adult_guests + o.paid_adult_guests + o.free_child_guests + o.paid_child_guests;
+    let status_class = format!("status status-{}", o.status.to_lowercase());
+    view! {
+        <tr data-op-id=o.id.clone()>
+            <td><A href=format!("/operations/{}", o.id)>{fmt_ms(o.occurred_at)}</A></td>
+            <td><span class=status_class>{o.status.clone()}</span></td>
+            <td>{o.op_type.clone()}</td>
+            <td class="mono">{o.masked_pan.clone()}</td>
+            <td>{o.location_name.clone().unwrap_or_default()}</td>
+            <td>{o.service_code.clone().unwrap_or_default()}</td>
+            <td>{o.country.clone().unwrap_or_default()}</td>
+            <td>{o.terminal_serial.clone().unwrap_or_default()}</td>
+            <td>{o.ica.clone().unwrap_or_default()}</td>
+            <td>{guests}</td>
+            <td>{if o.cardholder_paid { "yes" } else { "no" }}</td>
+            <td>{amount(o.total_minor, &o.currency)}</td>
+        </tr>
+    }
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "—".into())
+}
+
+fn opt_ms(v: Option<i64>) -> String {
+    v.map(fmt_ms).unwrap_or_else(|| "—".into())
+}
+
+fn detail_rows(o: &OperationView) -> Vec<(&'static str, String)> {
+    vec![
+        ("Operation ID", o.id.clone()),
+        ("Status", o.status.clone()),
+        ("Type", o.op_type.clone()),
+        ("Masked PAN", o.masked_pan.clone()),
+        ("Location", opt(&o.location_name)),
+        ("Service", opt(&o.service_code)),
+        ("Country", opt(&o.country)),
+        ("Product", opt(&o.product_code)),
+        ("Terminal", opt(&o.terminal_serial)),
+        ("Reject error code", opt(&o.reject_code)),
+        ("Card auth response code", opt(&o.card_auth_response_code)),
+        ("ICA ID", opt(&o.ica)),
+        ("ICA name", opt(&o.ica_name)),
+        ("Entry date", fmt_ms(o.occurred_at)),
+        ("Requested date", fmt_ms(o.requested_at)),
+        ("Confirmed date", opt_ms(o.confirmed_at)),
+        ("Last change date", fmt_ms(o.updated_at)),
+        ("Payment", o.entry_mode.clone()),
+        ("Paid cardholder", o.cardholder_paid.to_string()),
+        ("Free adult guests", o.free_adult_guests.to_string()),
+        ("Paid adult guests", o.paid_adult_guests.to_string()),
+        ("Free children guests", o.free_child_guests.to_string()),
+        ("Paid children guests", o.paid_child_guests.to_string()),
+        ("Amount", amount(o.total_minor, &o.currency)),
+        (
+            "Ruleset version",
+            match (&o.ruleset_id, o.ruleset_version) {
+                (Some(id), Some(v)) => format!("{id} v{v}"),
+                _ => "—".into(),
+            },
+        ),
+        ("Reversed by", opt(&o.reversed_by)),
+        ("Reversed at", opt_ms(o.reversed_at)),
+        ("Reversed reason", opt(&o.reversal_reason)),
+    ]
+}
+
+#[component]
+pub fn OperationDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let reverse = ServerAction::<ReverseOperation>::new();
+    let detail = Resource::new(
+        move || (id(), reverse.version().get()),
+        |(id, _)| get_operation(id),
+    );
+    view! {
+        <Title text="Operation details · Access Control"/>
+        <div class="page-head">
+            <h1>"Operation details"</h1>
+            <A href="/operations">"Back to operations"</A>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => {
+                        let o = d.operation;
+                        let oid = o.id.clone();
+                        let has_rule = o.ruleset_id.is_some() && o.ruleset_version.is_some();
+                        view! {
+                            <p class="actions">
+                                {has_rule.then(|| view! { <A href=format!("/operations/{oid}/rule")>"Show rule"</A> })}
+                                " "
+                                <A href=format!("/operations/{oid}/transactions")>"Show transactions"</A>
+                            </p>
+                            <table class="grid details">
+                                <tbody>
+                                    {detail_rows(&o)
+                                        .into_iter()
+                                        .map(|(k, v)| view! { <tr><th scope="row">{k}</th><td>{v}</td></tr> })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                            {d.can_reverse.then(|| view! {
+                                <ActionForm action=reverse attr:class="form reverse-form">
+                                    <h2>"Reverse this entry"</h2>
+                                    {form_error(action_error(reverse.value()))}
+                                    <input type="hidden" name="id" value=oid.clone()/>
+                                    <label for="reason">"Reason (optional)"</label>
+                                    <input id="reason" name="reason" maxlength="500"/>
+                                    <div class="actions">
+                                        <button type="submit" class="danger" disabled=move || reverse.pending().get()>"Reverse"</button>
+                                    </div>
+                                </ActionForm>
+                            })}
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn OperationRulePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let rule = Resource::new(id, operation_rule);
+    view! {
+        <Title text="Rule · Access Control"/>
+        <div class="page-head">
+            <h1>"Rule applied"</h1>
+            <A href=move || format!("/operations/{}", id())>"Back to the operation"</A>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match rule.await {
+                    Ok(r) => view! {
+                        <p>{format!("{} — ruleset {} version {} (read-only)", r.name, r.ruleset_id, r.version)}</p>
+                        <pre class="rule-json">{r.json}</pre>
+                    }
+                        .into_any(),
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn OperationTransactionsPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let txs = Resource::new(id, operation_transactions);
+    view! {
+        <Title text="Card transactions · Access Control"/>
+        <div class="page-head">
+            <h1>"Card transactions"</h1>
+            <A href=move || format!("/operations/{}", id())>"Back to the operation"</A>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match txs.await {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No transactions of this card before the entry."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="grid">
+                            <thead><tr><th>"Date"</th><th>"Amount"</th><th>"MCC"</th><th>"Merchant"</th></tr></thead>
+                            <tbody>
+                                {list
+                                    .into_iter()
+                                    .map(|t| view! {
+                                        <tr>
+                                            <td>{fmt_ms(t.occurred_at)}</td>
+                                            <td>{format!("{} {}", fmt_minor(t.amount_minor, currency_digits(&t.currency)), t.currency)}</td>
+                                            <td>{t.mcc}</td>
+                                            <td>{t.merchant_name.unwrap_or_default()}</td>
+                                        </tr>
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                        .into_any(),
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,236 @@
+use super::common::{action_error, field_error, fmt_ms, form_error};
+use crate::api::users::{get_user, list_tenants, list_users, CreateUser, DeleteUser, UpdateUser};
+use crate::model::{Role, UserFilter, UserView};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn query_filter() -> Memo<UserFilter> {
+    let q = use_query_map();
+    Memo::new(move |_| {
+        q.with(|q| {
+            let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+            UserFilter {
+                first_name: get("first_name"),
+                last_name: get("last_name"),
+                email: get("email"),
+                page: get("page").and_then(|p| p.parse().ok()),
+                page_size: None,
+            }
+        })
+    })
+}
+
+fn page_href(f: &UserFilter, page: u64) -> String {
+    let mut parts = vec![format!("page={page}")];
+    for (k, v) in [
+        ("first_name", &f.first_name),
+        ("last_name", &f.last_name),
+        ("email", &f.email),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{k}={}", urlencode(v)));
+        }
+    }
+    format!("/users?{}", parts.join("&"))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let filter = query_filter();
+    let users = Resource::new(move || filter.get(), list_users);
+    view! {
+        <Title text="Users · Access Control"/>
+        <div class="page-head">
+            <h1>"Users"</h1>
+            <A href="/users/new" attr:class="button primary">"Add user"</A>
+        </div>
+        <Form method="GET" action="/users" attr:class="filters">
+            <label>"First name filter"
+                <input name="first_name" prop:value=move || filter.get().first_name.unwrap_or_default()/>
+            </label>
+            <label>"Last name filter"
+                <input name="last_name" prop:value=move || filter.get().last_name.unwrap_or_default()/>
+            </label>
+            <label>"E-mail filter"
+                <input name="email" prop:value=move || filter.get().email.unwrap_or_default()/>
+            </label>
+            <button type="submit">"Filter"</button>
+            <A href="/users">"Clear"</A>
+        </Form>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(page) => {
+                        let f = filter.get_untracked();
+                        let pages = page.pages();
+                        view! {
+                            <table class="grid">
+                                <thead>
+                                    <tr><th>"First name"</th><th>"Last name"</th><th>"Role"</th><th>"E-mail"</th><th>"Tenant"</th><th>"Created"</th></tr>
+                                </thead>
+                                <tbody>
+                                    {page.items.into_iter().map(user_row).collect_view()}
+                                </tbody>
+                            </table>
+                            <p class="pager">
+                                {format!("{} users · page {} of {} ", page.total, page.page, pages)}
+                                {(page.page > 1).then(|| view! { <A href=page_href(&f, page.page - 1)>"Previous"</A> })}
+                                " "
+                                {(page.page < pages).then(|| view! { <A href=page_href(&f, page.page + 1)>"Next"</A> })}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn user_row(u: UserView) -> impl IntoView {
+    view! {
+        <tr>
+            <td><A href=format!("/users/{}", u.id)>{u.first_name}</A></td>
+            <td>{u.last_name}</td>
+            <td>{u.role.label()}</td>
+            <td>{u.email}</td>
+            <td>{u.tenant_name.unwrap_or_default()}</td>
+            <td>{fmt_ms(u.created_at)}</td>
+        </tr>
+    }
+}
+
+/// The fields shared by the add and edit forms; `user` pre-fills them when editing.
+#[component]
+fn UserFields(
+    result: Signal<Option<crate::model::AppError>>,
+    user: Option<UserView>,
+) -> impl IntoView {
+    let tenants = Resource::new(|| (), |_| list_tenants());
+    let editing = user.is_some();
+    let u = user.unwrap_or(UserView {
+        id: String::new(),
+        email: String::new(),
+        first_name: String::new(),
+        last_name: String::new(),
+        role: Role::User,
+        tenant_id: None,
+        tenant_name: None,
+        created_at: 0,
+    });
+    let current_tenant = u.tenant_id.clone().unwrap_or_default();
+    view! {
+        {form_error(result)}
+        <label for="first_name">"First name"</label>
+        <input id="first_name" name="first_name" value=u.first_name required maxlength="100"/>
+        {field_error(result, "first_name")}
+        <label for="last_name">"Last name"</label>
+        <input id="last_name" name="last_name" value=u.last_name required maxlength="100"/>
+        {field_error(result, "last_name")}
+        <label for="email">"E-mail"</label>
+        <input id="email" name="email" type="email" value=u.email required/>
+        {field_error(result, "email")}
+        <label for="role">"Role"</label>
+        <select id="role" name="role">
+            {Role::ALL
+                .into_iter()
+                .map(|r| view! { <option value=r.as_str() selected=r == u.role>{r.label()}</option> })
+                .collect_view()}
+        </select>
+        {field_error(result, "role")}
+        <label for="tenant_id">"Tenant"</label>
+        <select id="tenant_id" name="tenant_id">
+            <option value="">"— none (Admin, User, Call Center) —"</option>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let current = current_tenant.clone();
+                    Suspend::new(async move {
+                        tenants
+                            .await
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|t| {
+                                let selected = t.id == current;
+                                view! { <option value=t.id selected=selected>{format!("{} ({})", t.name, t.kind)}</option> }
+                            })
+                            .collect_view()
+                    })
+                }}
+            </Suspense>
+        </select>
+        {field_error(result, "tenant_id")}
+        <label for="password">{if editing { "New password (leave empty to keep)" } else { "Password" }}</label>
+        <input id="password" name="password" type="password" autocomplete="new-password"/>
+        {field_error(result, "password")}
+    }
+}
+
+#[component]
+pub fn NewUserPage() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    view! {
+        <Title text="Add user · Access Control"/>
+        <h1>"Add user"</h1>
+        <ActionForm action=create attr:class="form">
+            <UserFields result=action_error(create.value()) user=None/>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Create user"</button>
+                <A href="/users">"Cancel"</A>
+            </div>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn EditUserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let user = Resource::new(id, get_user);
+    let update = ServerAction::<UpdateUser>::new();
+    let delete = ServerAction::<DeleteUser>::new();
+    view! {
+        <Title text="Edit user · Access Control"/>
+        <h1>"Edit user"</h1>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(u) => {
+                        let uid = u.id.clone();
+                        let uid2 = u.id.clone();
+                        view! {
+                            <ActionForm action=update attr:class="form">
+                                <input type="hidden" name="id" value=uid/>
+                                <UserFields result=action_error(update.value()) user=Some(u)/>
+                                <div class="actions">
+                                    <button type="submit" class="primary">"Save"</button>
+                                    <A href="/users">"Cancel"</A>
+                                </div>
+                            </ActionForm>
+                            <ActionForm action=delete attr:class="danger-zone">
+                                <input type="hidden" name="id" value=uid2/>
+                                {form_error(action_error(delete.value()))}
+                                <button type="submit" class="danger">"Delete user"</button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

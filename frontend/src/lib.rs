@@ -1,0 +1,7 @@
+//! The hydrating WASM entry point: takes over the server-rendered panel in the browser.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::ui::App);
+}

@@ -1,0 +1,28 @@
+//! Schema migrations for the whole data model (see `docs/DATA-MODEL.md`).
+//!
+//! Every migration is written with the sea-query schema builder only, so the same code runs on
+//! SQLite and PostgreSQL. Conventions: text UUID ids, `BIGINT` epoch-millisecond instants,
+//! `BIGINT` minor-unit money, string enumerations. Foreign keys are declared inside
+//! `Table::create` (SQLite cannot add them later).
+
+pub use sea_orm_migration::prelude::*;
+
+mod common;
+mod m0001_identity;
+mod m0002_places;
+mod m0003_rules;
+mod m0004_cards_ops;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_identity::Migration),
+            Box::new(m0002_places::Migration),
+            Box::new(m0003_rules::Migration),
+            Box::new(m0004_cards_ops::Migration),
+        ]
+    }
+}

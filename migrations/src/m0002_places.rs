@@ -1,0 +1,619 @@
+//! Places and devices: services (seeded), locations, terminals and the fleet tables, pairing codes.
+
+use crate::common::{drop_tables, fk, index, now_ms, pk_text};
+use crate::m0001_identity::Tenants;
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+pub(crate) enum Services {
+    Table,
+    Code,
+    Name,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum Locations {
+    Table,
+    Id,
+    Name,
+    Country,
+    ServiceCode,
+    PostalCode,
+    City,
+    Address,
+    CooldownMinutes,
+    Capacity,
+    TimeZone,
+    TenantId,
+    CreatedAt,
+    UpdatedAt,
+    CreatedBy,
+    ModifiedBy,
+}
+
+#[derive(DeriveIden)]
+enum Terminals {
+    Table,
+    Id,
+    SerialNumber,
+    LocationId,
+    PairingStatus,
+    PublicKeyDer,
+    PairedAt,
+    Status,
+    TenantId,
+    TerminalCode,
+    TerminalName,
+    DeviceModel,
+    Oem,
+    ProfileId,
+    ProcessorId,
+    Assigned,
+    BusinessId,
+    BusinessName,
+    SettlementAccountId,
+    SettlementAccountJson,
+    VirtualAccountJson,
+    ContactName,
+    ContactEmail,
+    ContactPhone,
+    OnboardingNotes,
+    SettlementFrequency,
+    SettlementEnabled,
+    GeoLatitude,
+    GeoLongitude,
+    MetadataJson,
+    ConfigJson,
+    ActivatedAt,
+    LastSeenAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum TerminalEvents {
+    Table,
+    Id,
+    TerminalId,
+    EventType,
+    ActorId,
+    ActorName,
+    MetadataJson,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum TerminalAssignments {
+    Table,
+    Id,
+    TerminalId,
+    BusinessId,
+    BusinessName,
+    LedgerAccountId,
+    LedgerAccountName,
+    AssignmentReason,
+    AssignedBy,
+    AssignedAt,
+    UnassignedAt,
+}
+
+#[derive(DeriveIden)]
+enum ProcessorMappings {
+    Table,
+    Id,
+    TerminalId,
+    ProcessorId,
+    ProcessorTerminalId,
+    IsPrimary,
+    CreatedAt,
+    UpdatedAt,
+    DeletedAt,
+}
+
+#[derive(DeriveIden)]
+enum TerminalIdInventory {
+    Table,
+    Id,
+    ProcessorId,
+    TerminalCode,
+    Status,
+    ReservedBy,
+    ReservedAt,
+    ReservedUntil,
+    AssignedTerminalId,
+    AssignedAt,
+    MappingId,
+    BatchId,
+    Notes,
+    ReleasedAt,
+    RetiredAt,
+    RetiredReason,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum CollectionSessions {
+    Table,
+    Id,
+    TerminalId,
+    AmountMinor,
+    Currency,
+    Channel,
+    Reference,
+    Description,
+    MetadataJson,
+    Status,
+    ExpiresAt,
+    CreatedBy,
+    CreatedAt,
+    CompletedAt,
+}
+
+#[derive(DeriveIden)]
+enum PairingCodes {
+    Table,
+    Id,
+    TerminalId,
+    CodeHash,
+    ExpiresAt,
+    UsedAt,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Services::Table)
+                    .col(pk_text(Services::Code))
+                    .col(string(Services::Name))
+                    .col(big_integer(Services::CreatedAt))
+                    .take(),
+            )
+            .await?;
+        let now = now_ms();
+        manager
+            .exec_stmt(
+                Query::insert()
+                    .into_table(Services::Table)
+                    .columns([Services::Code, Services::Name, Services::CreatedAt])
+                    .values_panic(["LOUNGE".into(), "Lounge".into(), now.into()])
+                    .values_panic(["FAST_LINE".into(), "Fast Line".into(), now.into()])
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Locations::Table)
+                    .col(pk_text(Locations::Id))
+                    .col(string(Locations::Name))
+                    .col(string(Locations::Country))
+                    .col(string(Locations::ServiceCode))
+                    .col(string(Locations::PostalCode))
+                    .col(string(Locations::City))
+                    .col(string_null(Locations::Address))
+                    .col(integer_null(Locations::CooldownMinutes))
+                    .col(integer_null(Locations::Capacity))
+                    .col(string(Locations::TimeZone))
+                    .col(string_null(Locations::TenantId))
+                    .col(big_integer(Locations::CreatedAt))
+                    .col(big_integer(Locations::UpdatedAt))
+                    .col(string(Locations::CreatedBy))
+                    .col(string(Locations::ModifiedBy))
+                    .foreign_key(&mut fk(
+                        "fk_locations_service",
+                        Locations::Table,
+                        Locations::ServiceCode,
+                        Services::Table,
+                        Services::Code,
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_locations_tenant",
+                        Locations::Table,
+                        Locations::TenantId,
+                        Tenants::Table,
+                        Tenants::Id,
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .take(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_locations_country_service",
+            Locations::Table,
+            vec![Locations::Country, Locations::ServiceCode],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_locations_tenant",
+            Locations::Table,
+            vec![Locations::TenantId],
+            false,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Terminals::Table)
+                    .col(pk_text(Terminals::Id))
+                    .col(string(Terminals::SerialNumber))
+                    .col(string_null(Terminals::LocationId))
+                    .col(string(Terminals::PairingStatus).default("NOT_PAIRED"))
+                    .col(blob_null(Terminals::PublicKeyDer))
+                    .col(big_integer_null(Terminals::PairedAt))
+                    .col(string(Terminals::Status).default("active"))
+                    .col(string_null(Terminals::TenantId))
+                    .col(string_null(Terminals::TerminalCode))
+                    .col(string_null(Terminals::TerminalName))
+                    .col(string_null(Terminals::DeviceModel))
+                    .col(string_null(Terminals::Oem))
+                    .col(string_null(Terminals::ProfileId))
+                    .col(string_null(Terminals::ProcessorId))
+                    .col(boolean(Terminals::Assigned).default(false))
+                    .col(string_null(Terminals::BusinessId))
+                    .col(string_null(Terminals::BusinessName))
+                    .col(string_null(Terminals::SettlementAccountId))
+                    .col(text_null(Terminals::SettlementAccountJson))
+                    .col(text_null(Terminals::VirtualAccountJson))
+                    .col(string_null(Terminals::ContactName))
+                    .col(string_null(Terminals::ContactEmail))
+                    .col(string_null(Terminals::ContactPhone))
+                    .col(text_null(Terminals::OnboardingNotes))
+                    .col(string_null(Terminals::SettlementFrequency))
+                    .col(boolean(Terminals::SettlementEnabled).default(false))
+                    .col(double_null(Terminals::GeoLatitude))
+                    .col(double_null(Terminals::GeoLongitude))
+                    .col(text_null(Terminals::MetadataJson))
+                    .col(text_null(Terminals::ConfigJson))
+                    .col(big_integer_null(Terminals::ActivatedAt))
+                    .col(big_integer_null(Terminals::LastSeenAt))
+                    .col(big_integer(Terminals::CreatedAt))
+                    .col(big_integer(Terminals::UpdatedAt))
+                    .foreign_key(&mut fk(
+                        "fk_terminals_location",
+                        Terminals::Table,
+                        Terminals::LocationId,
+                        Locations::Table,
+                        Locations::Id,
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_terminals_tenant",
+                        Terminals::Table,
+                        Terminals::TenantId,
+                        Tenants::Table,
+                        Tenants::Id,
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .take(),
+            )
+            .await?;
+        index(
+            manager,
+            "uq_terminals_serial_number",
+            Terminals::Table,
+            vec![Terminals::SerialNumber],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_terminals_location",
+            Terminals::Table,
+            vec![Terminals::LocationId],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_terminals_tenant_created",
+            Terminals::Table,
+            vec![Terminals::TenantId, Terminals::CreatedAt],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_terminals_created",
+            Terminals::Table,
+            vec![Terminals::CreatedAt],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_terminals_code",
+            Terminals::Table,
+            vec![Terminals::TerminalCode],
+            false,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(TerminalEvents::Table)
+                    .col(pk_text(TerminalEvents::Id))
+                    .col(string(TerminalEvents::TerminalId))
+                    .col(string(TerminalEvents::EventType))
+                    .col(string_null(TerminalEvents::ActorId))
+                    .col(string_null(TerminalEvents::ActorName))
+                    .col(text_null(TerminalEvents::MetadataJson))
+                    .col(big_integer(TerminalEvents::CreatedAt))
+                    .foreign_key(&mut fk(
+                        "fk_terminal_events_terminal",
+                        TerminalEvents::Table,
+                        TerminalEvents::TerminalId,
+                        Terminals::Table,
+                        Terminals::Id,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_terminal_events_terminal_created",
+            TerminalEvents::Table,
+            vec![TerminalEvents::TerminalId, TerminalEvents::CreatedAt],
+            false,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(TerminalAssignments::Table)
+                    .col(pk_text(TerminalAssignments::Id))
+                    .col(string(TerminalAssignments::TerminalId))
+                    .col(string(TerminalAssignments::BusinessId))
+                    .col(string(TerminalAssignments::BusinessName))
+                    .col(string_null(TerminalAssignments::LedgerAccountId))
+                    .col(string_null(TerminalAssignments::LedgerAccountName))
+                    .col(text_null(TerminalAssignments::AssignmentReason))
+                    .col(string(TerminalAssignments::AssignedBy))
+                    .col(big_integer(TerminalAssignments::AssignedAt))
+                    .col(big_integer_null(TerminalAssignments::UnassignedAt))
+                    .foreign_key(&mut fk(
+                        "fk_terminal_assignments_terminal",
+                        TerminalAssignments::Table,
+                        TerminalAssignments::TerminalId,
+                        Terminals::Table,
+                        Terminals::Id,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_terminal_assignments_terminal_at",
+            TerminalAssignments::Table,
+            vec![
+                TerminalAssignments::TerminalId,
+                TerminalAssignments::AssignedAt,
+            ],
+            false,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(ProcessorMappings::Table)
+                    .col(pk_text(ProcessorMappings::Id))
+                    .col(string(ProcessorMappings::TerminalId))
+                    .col(string(ProcessorMappings::ProcessorId))
+                    .col(string(ProcessorMappings::ProcessorTerminalId))
+                    .col(boolean(ProcessorMappings::IsPrimary).default(false))
+                    .col(big_integer(ProcessorMappings::CreatedAt))
+                    .col(big_integer(ProcessorMappings::UpdatedAt))
+                    .col(big_integer_null(ProcessorMappings::DeletedAt))
+                    .foreign_key(&mut fk(
+                        "fk_processor_mappings_terminal",
+                        ProcessorMappings::Table,
+                        ProcessorMappings::TerminalId,
+                        Terminals::Table,
+                        Terminals::Id,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_processor_mappings_terminal",
+            ProcessorMappings::Table,
+            vec![ProcessorMappings::TerminalId],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_processor_mappings_processor_tid",
+            ProcessorMappings::Table,
+            vec![
+                ProcessorMappings::ProcessorId,
+                ProcessorMappings::ProcessorTerminalId,
+            ],
+            false,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(TerminalIdInventory::Table)
+                    .col(pk_text(TerminalIdInventory::Id))
+                    .col(string(TerminalIdInventory::ProcessorId))
+                    .col(string(TerminalIdInventory::TerminalCode))
+                    .col(string(TerminalIdInventory::Status).default("available"))
+                    .col(string_null(TerminalIdInventory::ReservedBy))
+                    .col(big_integer_null(TerminalIdInventory::ReservedAt))
+                    .col(big_integer_null(TerminalIdInventory::ReservedUntil))
+                    .col(string_null(TerminalIdInventory::AssignedTerminalId))
+                    .col(big_integer_null(TerminalIdInventory::AssignedAt))
+                    .col(string_null(TerminalIdInventory::MappingId))
+                    .col(string_null(TerminalIdInventory::BatchId))
+                    .col(text_null(TerminalIdInventory::Notes))
+                    .col(big_integer_null(TerminalIdInventory::ReleasedAt))
+                    .col(big_integer_null(TerminalIdInventory::RetiredAt))
+                    .col(text_null(TerminalIdInventory::RetiredReason))
+                    .col(big_integer(TerminalIdInventory::CreatedAt))
+                    .col(big_integer(TerminalIdInventory::UpdatedAt))
+                    .take(),
+            )
+            .await?;
+        index(
+            manager,
+            "uq_terminal_id_inventory_processor_code",
+            TerminalIdInventory::Table,
+            vec![
+                TerminalIdInventory::ProcessorId,
+                TerminalIdInventory::TerminalCode,
+            ],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_terminal_id_inventory_processor_status",
+            TerminalIdInventory::Table,
+            vec![
+                TerminalIdInventory::ProcessorId,
+                TerminalIdInventory::Status,
+            ],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_terminal_id_inventory_reserved_by",
+            TerminalIdInventory::Table,
+            vec![TerminalIdInventory::ReservedBy],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_terminal_id_inventory_assigned_terminal",
+            TerminalIdInventory::Table,
+            vec![TerminalIdInventory::AssignedTerminalId],
+            false,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(CollectionSessions::Table)
+                    .col(pk_text(CollectionSessions::Id))
+                    .col(string(CollectionSessions::TerminalId))
+                    .col(big_integer(CollectionSessions::AmountMinor))
+                    .col(string(CollectionSessions::Currency))
+                    .col(string_null(CollectionSessions::Channel))
+                    .col(string_null(CollectionSessions::Reference))
+                    .col(text_null(CollectionSessions::Description))
+                    .col(text_null(CollectionSessions::MetadataJson))
+                    .col(string(CollectionSessions::Status))
+                    .col(big_integer(CollectionSessions::ExpiresAt))
+                    .col(string_null(CollectionSessions::CreatedBy))
+                    .col(big_integer(CollectionSessions::CreatedAt))
+                    .col(big_integer_null(CollectionSessions::CompletedAt))
+                    .foreign_key(&mut fk(
+                        "fk_collection_sessions_terminal",
+                        CollectionSessions::Table,
+                        CollectionSessions::TerminalId,
+                        Terminals::Table,
+                        Terminals::Id,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_collection_sessions_terminal_created",
+            CollectionSessions::Table,
+            vec![
+                CollectionSessions::TerminalId,
+                CollectionSessions::CreatedAt,
+            ],
+            false,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(PairingCodes::Table)
+                    .col(pk_text(PairingCodes::Id))
+                    .col(string(PairingCodes::TerminalId))
+                    .col(string(PairingCodes::CodeHash))
+                    .col(big_integer(PairingCodes::ExpiresAt))
+                    .col(big_integer_null(PairingCodes::UsedAt))
+                    .col(string(PairingCodes::CreatedBy))
+                    .col(big_integer(PairingCodes::CreatedAt))
+                    .foreign_key(&mut fk(
+                        "fk_pairing_codes_terminal",
+                        PairingCodes::Table,
+                        PairingCodes::TerminalId,
+                        Terminals::Table,
+                        Terminals::Id,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_pairing_codes_terminal",
+            PairingCodes::Table,
+            vec![PairingCodes::TerminalId],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_pairing_codes_code_hash",
+            PairingCodes::Table,
+            vec![PairingCodes::CodeHash],
+            false,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(
+            manager,
+            vec![
+                PairingCodes::Table.into_iden(),
+                CollectionSessions::Table.into_iden(),
+                TerminalIdInventory::Table.into_iden(),
+                ProcessorMappings::Table.into_iden(),
+                TerminalAssignments::Table.into_iden(),
+                TerminalEvents::Table.into_iden(),
+                Terminals::Table.into_iden(),
+                Locations::Table.into_iden(),
+                Services::Table.into_iden(),
+            ],
+        )
+        .await
+    }
+}

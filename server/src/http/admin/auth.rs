@@ -1,0 +1,105 @@
+use super::super::error::{ApiError, ApiResult};
+use super::schema::{self, ApiErrorBody};
+use app::backend::service::auth::{self, SessionKind};
+use app::backend::{Backend, Principal};
+use app::model::{AppError, Me};
+use axum::extract::{FromRef, FromRequestParts, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(value_type = String, example = "Bearer")]
+    pub token_type: &'static str,
+    /// Lifetime in seconds.
+    pub expires_in: i64,
+}
+
+/// Get a bearer token
+///
+/// E-mail and password → a short-lived bearer token for the admin API. Failed attempts are
+/// throttled per account and per client address.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "admin", operation_id = "issue_token",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "A bearer token for the admin API", body = TokenResponse),
+        (status = 400, description = "invalid_request: the body is not `{\"email\", \"password\"}` (field `body`)", body = ApiErrorBody),
+        (status = 401, description = "invalid_credentials: unknown e-mail, wrong password or disabled user", body = ApiErrorBody),
+        (status = 429, description = "too_many_requests: too many failed attempts for the account or the client address; retry after `Retry-After` seconds", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is accepted"))),
+    ))]
+pub async fn issue_token(
+    State(b): State<Backend>,
+    crate::http::ClientAddr(ip): crate::http::ClientAddr,
+    body: Result<Json<TokenRequest>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<TokenResponse>> {
+    let Json(req) = body.map_err(|e| {
+        ApiError(AppError::Validation(vec![app::model::FieldError::new(
+            "body",
+            e.body_text(),
+        )]))
+    })?;
+    let issued = auth::sign_in(
+        &b,
+        &req.email,
+        &req.password,
+        ip.as_deref(),
+        SessionKind::Bearer,
+    )
+    .await?;
+    Ok(Json(TokenResponse {
+        access_token: issued.token,
+        token_type: "Bearer",
+        expires_in: b.settings.bearer_ttl_secs,
+    }))
+}
+
+/// The caller of an admin endpoint, from `Authorization: Bearer <token>`.
+pub struct ApiCaller(pub Backend, pub Principal);
+
+impl<S> FromRequestParts<S> for ApiCaller
+where
+    Backend: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let b = Backend::from_ref(state);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError(AppError::Unauthenticated))?;
+        let p = auth::authenticate(&b, token, SessionKind::Bearer).await?;
+        Ok(ApiCaller(b, p))
+    }
+}
+
+/// The caller
+///
+/// The caller's own user, and whether it must still accept the current documents.
+#[utoipa::path(get, path = "/api/v1/admin/me", tag = "admin", operation_id = "get_me",
+    responses(
+        (status = 200, description = "The caller", body = schema::Me),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn me(ApiCaller(b, p): ApiCaller) -> ApiResult<Json<Me>> {
+    Ok(Json(auth::current_user(&b, &p).await?))
+}

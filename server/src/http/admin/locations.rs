@@ -1,0 +1,124 @@
+//! `/api/v1/admin/locations`: list (filters `country`, `name`, `service`, `page`, `page_size`),
+//! create, get, update, delete. Terminals of a location: see `terminals.rs`.
+
+use super::super::error::ApiResult;
+use super::auth::ApiCaller;
+use super::schema::{self, ApiErrorBody, Paging};
+use super::users::{bad_body, bad_query};
+use app::backend::service::locations;
+use app::model::{LocationFilter, LocationInput, LocationView, Page, ServiceView};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::Json;
+
+/// List locations
+///
+/// By country and name; a Service Provider sees its own.
+#[utoipa::path(get, path = "/api/v1/admin/locations", tag = "admin", operation_id = "list_locations",
+    params(schema::LocationFilter, Paging),
+    responses(
+        (status = 200, description = "One page of locations", body = schema::Page<schema::LocationView>),
+        (status = 400, description = "invalid_request: a malformed query (field `query`)", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not view locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn list(
+    ApiCaller(b, p): ApiCaller,
+    q: Result<Query<LocationFilter>, QueryRejection>,
+) -> ApiResult<Json<Page<LocationView>>> {
+    let Query(filter) = q.map_err(bad_query)?;
+    Ok(Json(locations::list(&b, &p, &filter).await?))
+}
+
+/// List services
+///
+/// The services a location can offer.
+#[utoipa::path(get, path = "/api/v1/admin/services", tag = "admin", operation_id = "list_services",
+    responses(
+        (status = 200, description = "The services", body = Vec<schema::ServiceView>),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not view locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn services(ApiCaller(b, p): ApiCaller) -> ApiResult<Json<Vec<ServiceView>>> {
+    Ok(Json(locations::services(&b, &p).await?))
+}
+
+/// Get a location
+#[utoipa::path(get, path = "/api/v1/admin/locations/{id}", tag = "admin", operation_id = "get_location",
+    params(("id" = String, Path, description = "Location id")),
+    responses(
+        (status = 200, description = "The location", body = schema::LocationView),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not view locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such location, or not the caller's tenant's", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn get(
+    ApiCaller(b, p): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<LocationView>> {
+    Ok(Json(locations::get(&b, &p, &id).await?))
+}
+
+/// Create a location
+#[utoipa::path(post, path = "/api/v1/admin/locations", tag = "admin", operation_id = "create_location",
+    request_body = schema::LocationInput,
+    responses(
+        (status = 201, description = "The new location", body = schema::LocationView),
+        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `time_zone`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn create(
+    ApiCaller(b, p): ApiCaller,
+    body: Result<Json<LocationInput>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<LocationView>)> {
+    let Json(input) = body.map_err(bad_body)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(locations::create(&b, &p, &input).await?),
+    ))
+}
+
+/// Edit a location
+#[utoipa::path(put, path = "/api/v1/admin/locations/{id}", tag = "admin", operation_id = "update_location",
+    params(("id" = String, Path, description = "Location id")),
+    request_body = schema::LocationInput,
+    responses(
+        (status = 200, description = "The updated location", body = schema::LocationView),
+        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `time_zone`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such location, or not the caller's tenant's", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn update(
+    ApiCaller(b, p): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<LocationInput>, JsonRejection>,
+) -> ApiResult<Json<LocationView>> {
+    let Json(input) = body.map_err(bad_body)?;
+    Ok(Json(locations::update(&b, &p, &id, &input).await?))
+}
+
+/// Delete a location
+///
+/// Only one without terminals (delete or move them first) that no operation refers to.
+#[utoipa::path(delete, path = "/api/v1/admin/locations/{id}", tag = "admin", operation_id = "delete_location",
+    params(("id" = String, Path, description = "Location id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such location, or not the caller's tenant's", body = ApiErrorBody),
+        (status = 409, description = "conflict: the location still has terminals, or operations refer to it", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn delete(ApiCaller(b, p): ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    locations::delete(&b, &p, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,121 @@
+//! The admin REST API (`/api/v1/...`): the same services as the panel, for API clients.
+
+pub mod auth;
+pub mod cards;
+pub mod data;
+pub mod locations;
+pub mod openapi;
+pub mod operations;
+pub mod reports;
+pub mod rulesets;
+pub mod schema;
+pub mod terminals;
+pub mod terms;
+pub mod users;
+
+use super::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/operations", get(operations::list))
+        .route("/api/v1/admin/operations/{id}", get(operations::get))
+        .route("/api/v1/admin/operations/{id}/rule", get(operations::rule))
+        .route(
+            "/api/v1/admin/operations/{id}/transactions",
+            get(operations::transactions),
+        )
+        .route(
+            "/api/v1/admin/operations/{id}/reversal",
+            post(operations::reverse),
+        )
+        .route("/api/v1/admin/dashboard", get(operations::dashboard))
+        .route("/api/v1/admin/enrolled-cards", get(cards::list))
+        .route("/api/v1/admin/enrolled-cards/{id}", get(cards::get))
+        .route("/api/v1/admin/reports/operations", get(reports::operations))
+        .route("/api/v1/admin/reports/cards", get(reports::cards))
+        .route("/api/v1/auth/token", post(auth::issue_token))
+        .route("/api/v1/admin/me", get(auth::me))
+        .route(
+            "/api/v1/admin/locations",
+            get(locations::list).post(locations::create),
+        )
+        .route("/api/v1/admin/services", get(locations::services))
+        .route("/api/v1/admin/bin-ranges", get(data::list_bins))
+        .route("/api/v1/admin/bin-ranges/import", post(data::import_bins))
+        .route("/api/v1/admin/fx-rates", get(data::list_fx))
+        .route("/api/v1/admin/fx-rates/import", post(data::import_fx))
+        .route(
+            "/api/v1/admin/fx-rates/{id}",
+            axum::routing::put(data::update_fx),
+        )
+        .route(
+            "/api/v1/admin/rulesets",
+            get(rulesets::list).post(rulesets::create),
+        )
+        .route(
+            "/api/v1/admin/rulesets/{id}",
+            get(rulesets::get)
+                .put(rulesets::update)
+                .delete(rulesets::delete),
+        )
+        .route(
+            "/api/v1/admin/rulesets/{id}/versions",
+            get(rulesets::versions),
+        )
+        .route(
+            "/api/v1/admin/rulesets/{id}/versions/{version}",
+            get(rulesets::version),
+        )
+        .route(
+            "/api/v1/admin/terms",
+            get(terms::list)
+                .post(terms::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(terms_body_limit())),
+        )
+        .route("/api/v1/admin/terms/{id}/content", get(terms::content))
+        .route(
+            "/api/v1/admin/consent",
+            get(terms::pending).post(terms::accept),
+        )
+        .route(
+            "/api/panel/terms",
+            post(terms::panel_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(terms_body_limit())),
+        )
+        .route("/api/panel/terms/{id}/content", get(terms::panel_content))
+        .route(
+            "/api/v1/admin/locations/{id}",
+            get(locations::get)
+                .put(locations::update)
+                .delete(locations::delete),
+        )
+        .route("/api/v1/admin/tenants", get(users::tenants))
+        .route("/api/v1/admin/users", get(users::list).post(users::create))
+        .route(
+            "/api/v1/admin/locations/{id}/terminals",
+            get(terminals::list_for_location).post(terminals::add),
+        )
+        .route(
+            "/api/v1/admin/terminals/{serial}/pairing-code",
+            post(terminals::pairing_code),
+        )
+        .route(
+            "/api/v1/admin/terminals/{serial}/unpair",
+            post(terminals::unpair),
+        )
+        .route(
+            "/api/v1/admin/terminals/{serial}",
+            axum::routing::delete(terminals::delete),
+        )
+        .route(
+            "/api/v1/admin/users/{id}",
+            get(users::get).put(users::update).delete(users::delete),
+        )
+}
+
+/// Room for a 5 MB document in base64 plus the form's other fields.
+fn terms_body_limit() -> usize {
+    app::model::MAX_DOCUMENT_BYTES * 4 / 3 + 64 * 1024
+}

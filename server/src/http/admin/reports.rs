@@ -1,0 +1,554 @@
+//! "Export Report": `GET /api/v1/admin/reports/operations?format=csv|xlsx&kind=summary|detailed
+//! &...filters` and `GET /api/v1/admin/reports/cards?format=csv|xlsx&...filters`.
+//!
+//! Streamed: a task pages through the rows (keyset pages of the service) and hands chunks to
+//! the response body through a bounded channel, so memory stays flat however many rows match.
+//! CSV chunks go out as each page is written; XLSX is written by `rust_xlsxwriter` in its
+//! constant-memory mode to a temporary file, which is then streamed and deleted.
+//! The panel downloads with its session cookie; API clients use their bearer token.
+
+use super::super::error::{ApiError, ApiResult};
+use super::schema::{self, ApiErrorBody};
+use super::users::bad_query;
+use app::backend::service::auth::{self, SessionKind, COOKIE_NAME};
+use app::backend::service::reports::{self, CardPages, OperationPages};
+use app::backend::{Backend, Principal, ServiceError};
+use app::model::{
+    currency_digits, fmt_minor, AppError, CardFilter, CardView, FieldError, OperationFilter,
+    OperationView,
+};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRef, FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use std::io::{self, Read};
+use tokio::sync::mpsc;
+use utoipa::IntoParams;
+
+/// The caller of a download: a bearer token (API) or the panel's session cookie.
+pub struct ExportCaller(pub Backend, pub Principal);
+
+impl<S> FromRequestParts<S> for ExportCaller
+where
+    Backend: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let b = Backend::from_ref(state);
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        let p = match bearer {
+            Some(t) => auth::authenticate(&b, &t, SessionKind::Bearer).await?,
+            None => {
+                let t = auth::cookie_value(&parts.headers, COOKIE_NAME)
+                    .ok_or(ApiError(AppError::Unauthenticated))?;
+                auth::authenticate(&b, &t, SessionKind::Cookie).await?
+            }
+        };
+        Ok(ExportCaller(b, p))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportParams {
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<String>,
+    /// `detailed` (default: one row per operation) or `summary` (per day, location and service).
+    pub kind: Option<String>,
+}
+
+fn invalid(field: &str, msg: &str) -> ApiError {
+    ApiError(AppError::Validation(vec![FieldError::new(field, msg)]))
+}
+
+fn format_of(p: &ReportParams) -> Result<Format, ApiError> {
+    match p.format.as_deref().unwrap_or("csv") {
+        "csv" => Ok(Format::Csv),
+        "xlsx" => Ok(Format::Xlsx),
+        _ => Err(invalid("format", "csv or xlsx")),
+    }
+}
+
+/// One typed cell: CSV renders text, XLSX keeps the type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    /// Minor units and the currency's digits.
+    Money(i64, u32),
+    /// Epoch ms, shown as date and time (UTC).
+    Time(i64),
+    /// Epoch ms of a UTC day, shown as a date.
+    Day(i64),
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+fn opt_text(s: &Option<String>) -> Cell {
+    s.as_ref().map(|s| text(s.clone())).unwrap_or(Cell::Empty)
+}
+
+fn opt_time(t: Option<i64>) -> Cell {
+    t.map(Cell::Time).unwrap_or(Cell::Empty)
+}
+
+fn fmt_time(ms: i64, pattern: &str) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format(pattern).to_string())
+        .unwrap_or_default()
+}
+
+impl Cell {
+    fn csv(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Money(m, d) => fmt_minor(*m, *d),
+            Cell::Time(ms) => fmt_time(*ms, "%Y-%m-%d %H:%M:%S"),
+            Cell::Day(ms) => fmt_time(*ms, "%Y-%m-%d"),
+        }
+    }
+}
+
+pub const DETAILED_HEADERS: [&str; 34] = [
+    "Operation ID",
+    "Type",
+    "Status",
+    "Masked PAN",
+    "BIN",
+    "Last 4",
+    "Terminal",
+    "Location ID",
+    "Location",
+    "Service",
+    "Country",
+    "ICA ID",
+    "ICA name",
+    "Product",
+    "Payment",
+    "Ruleset ID",
+    "Ruleset version",
+    "Reject error code",
+    "Card auth response code",
+    "Paid cardholder",
+    "Free adult guests",
+    "Paid adult guests",
+    "Free children guests",
+    "Paid children guests",
+    "Amount",
+    "Currency",
+    "Over limit",
+    "Requested date",
+    "Entry date",
+    "Confirmed date",
+    "Last change date",
+    "Reversed at",
+    "Reversed by",
+    "Reversed reason",
+];
+
+pub fn detailed_row(o: &OperationView) -> Vec<Cell> {
+    let digits = o.currency.as_deref().map(currency_digits).unwrap_or(2);
+    vec![
+        text(&o.id),
+        text(&o.op_type),
+        text(&o.status),
+        text(&o.masked_pan),
+        text(&o.bin),
+        text(&o.last4),
+        opt_text(&o.terminal_serial),
+        opt_text(&o.location_id),
+        opt_text(&o.location_name),
+        opt_text(&o.service_code),
+        opt_text(&o.country),
+        opt_text(&o.ica),
+        opt_text(&o.ica_name),
+        opt_text(&o.product_code),
+        text(&o.entry_mode),
+        opt_text(&o.ruleset_id),
+        o.ruleset_version
+            .map(|v| Cell::Int(v.into()))
+            .unwrap_or(Cell::Empty),
+        opt_text(&o.reject_code),
+        opt_text(&o.card_auth_response_code),
+        Cell::Bool(o.cardholder_paid),
+        Cell::Int(o.free_adult_guests.into()),
+        Cell::Int(o.paid_adult_guests.into()),
+        Cell::Int(o.free_child_guests.into()),
+        Cell::Int(o.paid_child_guests.into()),
+        Cell::Money(o.total_minor, digits),
+        opt_text(&o.currency),
+        Cell::Bool(o.over_limit),
+        Cell::Time(o.requested_at),
+        Cell::Time(o.occurred_at),
+        opt_time(o.confirmed_at),
+        Cell::Time(o.updated_at),
+        opt_time(o.reversed_at),
+        opt_text(&o.reversed_by),
+        opt_text(&o.reversal_reason),
+    ]
+}
+
+pub const CARD_HEADERS: [&str; 8] = [
+    "Masked PAN",
+    "Hash",
+    "AREF",
+    "ICA",
+    "Issuer name",
+    "Product",
+    "Enrollment date",
+    "Card ID",
+];
+
+pub fn card_row(c: &CardView) -> Vec<Cell> {
+    vec![
+        text(&c.masked_pan),
+        text(&c.pan_hash),
+        text(&c.aref),
+        text(&c.ica),
+        opt_text(&c.issuer_name),
+        text(&c.product_code),
+        Cell::Time(c.enrolled_at),
+        text(&c.id),
+    ]
+}
+
+/// Where a report's rows come from, a page at a time.
+enum Source {
+    Operations(OperationPages),
+    Cards(CardPages),
+    /// Already aggregated (the summary: days × locations × services).
+    Rows(Option<Vec<Vec<Cell>>>),
+}
+
+impl Source {
+    async fn next(&mut self) -> Result<Option<Vec<Vec<Cell>>>, ServiceError> {
+        Ok(match self {
+            Source::Operations(p) => p
+                .next_page()
+                .await?
+                .map(|rows| rows.iter().map(detailed_row).collect()),
+            Source::Cards(p) => p
+                .next_page()
+                .await?
+                .map(|rows| rows.iter().map(card_row).collect()),
+            Source::Rows(r) => r.take(),
+        })
+    }
+}
+
+type Chunk = Result<Bytes, io::Error>;
+
+fn stream_response(rx: mpsc::Receiver<Chunk>, format: Format, name: &str) -> Response {
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let (ctype, ext) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+        Format::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    let mut resp = Response::new(Body::from_stream(stream));
+    *resp.status_mut() = StatusCode::OK;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn csv_chunk(rows: &[Vec<String>]) -> Result<Bytes, io::Error> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(64 * 1024));
+    for r in rows {
+        w.write_record(r).map_err(io::Error::other)?;
+    }
+    w.into_inner()
+        .map(Bytes::from)
+        .map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// Start the export: the rows are produced by a task while the response streams.
+fn export(mut source: Source, headers: Vec<String>, format: Format, name: &str) -> Response {
+    let (tx, rx) = mpsc::channel::<Chunk>(4);
+    match format {
+        Format::Csv => {
+            tokio::spawn(async move {
+                if tx.send(csv_chunk(&[headers])).await.is_err() {
+                    return;
+                }
+                loop {
+                    let chunk = match source.next().await {
+                        Ok(Some(rows)) => csv_chunk(
+                            &rows
+                                .iter()
+                                .map(|r| r.iter().map(Cell::csv).collect())
+                                .collect::<Vec<_>>(),
+                        ),
+                        Ok(None) => break,
+                        Err(e) => Err(io::Error::other(e.to_string())),
+                    };
+                    let failed = chunk.is_err();
+                    // A closed channel means the client went away: stop reading.
+                    if tx.send(chunk).await.is_err() || failed {
+                        break;
+                    }
+                }
+            });
+        }
+        Format::Xlsx => {
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || {
+                // rust_xlsxwriter panics when its constant-memory temp files cannot be written
+                // (a full disk): end the download with an error rather than a truncated file.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    write_xlsx(&handle, &mut source, &headers, &tx)
+                }));
+                let failure = match outcome {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(e),
+                    Err(_) => Some("the XLSX writer failed (is the disk full?)".to_owned()),
+                };
+                if let Some(e) = failure {
+                    tracing::error!(error = %e, "xlsx export failed");
+                    let _ = tx.blocking_send(Err(io::Error::other(e)));
+                }
+            });
+        }
+    }
+    stream_response(rx, format, name)
+}
+
+fn write_xlsx(
+    handle: &tokio::runtime::Handle,
+    source: &mut Source,
+    headers: &[String],
+    tx: &mpsc::Sender<Chunk>,
+) -> Result<(), String> {
+    use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+    let mut wb = Workbook::new();
+    let bold = XFormat::new().set_bold();
+    let date_time = XFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    let date = XFormat::new().set_num_format("yyyy-mm-dd");
+    let money2 = XFormat::new().set_num_format("0.00");
+    let money3 = XFormat::new().set_num_format("0.000");
+    {
+        let ws = wb.add_worksheet_with_constant_memory();
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)
+                .map_err(err)?;
+            ws.set_column_width(c as u16, 16).map_err(err)?;
+        }
+        ws.set_freeze_panes(1, 0).map_err(err)?;
+        let mut row: u32 = 1;
+        while let Some(rows) = handle.block_on(source.next()).map_err(|e| e.to_string())? {
+            for cells in rows {
+                for (c, cell) in cells.iter().enumerate() {
+                    let c = c as u16;
+                    match cell {
+                        Cell::Empty => {}
+                        Cell::Text(s) => {
+                            ws.write_string(row, c, s).map_err(err)?;
+                        }
+                        Cell::Int(n) => {
+                            ws.write_number(row, c, *n as f64).map_err(err)?;
+                        }
+                        Cell::Bool(b) => {
+                            ws.write_boolean(row, c, *b).map_err(err)?;
+                        }
+                        Cell::Money(m, d) => {
+                            let v = *m as f64 / 10f64.powi(*d as i32);
+                            let f = if *d == 3 { &money3 } else { &money2 };
+                            ws.write_number_with_format(row, c, v, f).map_err(err)?;
+                        }
+                        Cell::Time(ms) | Cell::Day(ms) => {
+                            let dt =
+                                ExcelDateTime::from_timestamp(ms.div_euclid(1000)).map_err(err)?;
+                            let f = if matches!(cell, Cell::Day(_)) {
+                                &date
+                            } else {
+                                &date_time
+                            };
+                            ws.write_datetime_with_format(row, c, &dt, f).map_err(err)?;
+                        }
+                    }
+                }
+                row += 1;
+                if row > 1_048_575 {
+                    return Err("more rows than one XLSX sheet holds (1,048,575)".into());
+                }
+            }
+        }
+    }
+    wb.save(file.path()).map_err(err)?;
+    drop(wb);
+    let mut f = std::fs::File::open(file.path()).map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        if tx
+            .blocking_send(Ok(Bytes::copy_from_slice(&buf[..n])))
+            .is_err()
+        {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell>>) {
+    let mut headers: Vec<String> = [
+        "Day",
+        "Location ID",
+        "Location",
+        "Service",
+        "Entries",
+        "Adult guest entries",
+        "Child guest entries",
+        "Free entries",
+        "Paid entries",
+        "Rejected",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    headers.extend(r.currencies.iter().map(|c| format!("Amount {c}")));
+    let digits: Vec<u32> = r.currencies.iter().map(|c| currency_digits(c)).collect();
+    let rows = r
+        .rows
+        .into_iter()
+        .map(|s| {
+            let mut cells = vec![
+                Cell::Day(s.day_ms),
+                opt_text(&s.location_id),
+                opt_text(&s.location_name),
+                opt_text(&s.service_code),
+                Cell::Int(s.entries),
+                Cell::Int(s.adult_guests),
+                Cell::Int(s.child_guests),
+                Cell::Int(s.free_entries),
+                Cell::Int(s.paid_entries),
+                Cell::Int(s.rejected),
+            ];
+            cells.extend(
+                s.amounts_minor
+                    .iter()
+                    .zip(&digits)
+                    .map(|(m, d)| Cell::Money(*m, *d)),
+            );
+            cells
+        })
+        .collect();
+    (headers, rows)
+}
+
+/// Export operations
+///
+/// "Export Report": the operations matching the list's filters, as CSV or XLSX, streamed.
+#[utoipa::path(get, path = "/api/v1/admin/reports/operations", tag = "admin", operation_id = "export_operations",
+    params(ReportParams, schema::OperationFilter),
+    responses(
+        (status = 200, description = "The report, streamed (`Content-Disposition: attachment`). A failure after the first bytes ends the download early", content(
+            ("text/csv"),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, description = "invalid_request: `format` or `kind` unknown, or a malformed query (field `query`)", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: no valid bearer token or session cookie", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not export reports; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn operations(
+    ExportCaller(b, p): ExportCaller,
+    params: Result<Query<ReportParams>, QueryRejection>,
+    q: Result<Query<OperationFilter>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(params) = params.map_err(bad_query)?;
+    let Query(filter) = q.map_err(bad_query)?;
+    let format = format_of(&params)?;
+    match params.kind.as_deref().unwrap_or("detailed") {
+        "detailed" => {
+            let pages = reports::operations(&b, &p, &filter).await?;
+            let headers = DETAILED_HEADERS.iter().map(|s| s.to_string()).collect();
+            Ok(export(
+                Source::Operations(pages),
+                headers,
+                format,
+                "operations-detailed",
+            ))
+        }
+        "summary" => {
+            let report = reports::summary(&b, &p, &filter).await?;
+            let (headers, rows) = summary_rows(report);
+            Ok(export(
+                Source::Rows(Some(rows)),
+                headers,
+                format,
+                "operations-summary",
+            ))
+        }
+        _ => Err(invalid("kind", "summary or detailed")),
+    }
+}
+
+/// Export enrolled cards
+///
+/// The cards matching the list's filters, as CSV or XLSX, streamed.
+#[utoipa::path(get, path = "/api/v1/admin/reports/cards", tag = "admin", operation_id = "export_enrolled_cards",
+    params(("format" = Option<String>, Query, description = "`csv` (default) or `xlsx`"), schema::CardFilter),
+    responses(
+        (status = 200, description = "The report, streamed (`Content-Disposition: attachment`). A failure after the first bytes ends the download early", content(
+            ("text/csv"),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, description = "invalid_request: `format` unknown, or a malformed query (field `query`)", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: no valid bearer token or session cookie", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not export reports; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn cards(
+    ExportCaller(b, p): ExportCaller,
+    params: Result<Query<ReportParams>, QueryRejection>,
+    q: Result<Query<CardFilter>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(params) = params.map_err(bad_query)?;
+    let Query(filter) = q.map_err(bad_query)?;
+    let format = format_of(&params)?;
+    let pages = reports::cards(&b, &p, &filter).await?;
+    let headers = CARD_HEADERS.iter().map(|s| s.to_string()).collect();
+    Ok(export(
+        Source::Cards(pages),
+        headers,
+        format,
+        "enrolled-cards",
+    ))
+}

@@ -1,0 +1,881 @@
+//! OpenAPI schemas of the admin API's bodies and query parameters.
+//!
+//! The wire types live in the `app` crate (shared with the browser), which does not depend on
+//! `utoipa`; these are their mirrors, for the document only. The tests below keep each mirror
+//! honest: its JSON must deserialize into the real type and serialize back with the same keys,
+//! so a field added, removed or renamed in `app` fails here.
+
+// Mirrors are only ever built by `Default` in the tests.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+// ---------------------------------------------------------------------------------------------
+// Errors and paging
+
+/// Every error of the admin API.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "invalid_request", "message": "invalid input",
+    "fields": [{"field": "name", "message": "Enter a name (up to 200 characters)."}]}}))]
+pub struct ApiErrorBody {
+    pub error: ApiErrorDetail,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ApiErrorDetail {
+    /// unauthorized, invalid_credentials, forbidden, consent_required, not_found,
+    /// invalid_request, conflict, too_many_requests, internal_error.
+    pub code: String,
+    /// For people; a conflict's message says what is in the way.
+    pub message: String,
+    /// With invalid_request: each problem, named by its field (`email`, `binRanges[1].to`,
+    /// `line[3].bin_to`, or `body` / `query` when the request could not be read). Empty otherwise.
+    pub fields: Vec<FieldError>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// One page of a list.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// From 1.
+    pub page: u64,
+    pub page_size: u64,
+    /// Matching items over all pages.
+    pub total: u64,
+}
+
+/// Paging of a list.
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// From 1 (default 1).
+    pub page: Option<u64>,
+    /// Default 25, at most 200.
+    pub page_size: Option<u64>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users and the caller
+
+#[derive(Debug, Default, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    #[default]
+    Admin,
+    User,
+    ServiceProvider,
+    Issuer,
+    CallCenter,
+}
+
+/// The caller.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: Role,
+    pub tenant_id: Option<String>,
+    /// True until the caller has accepted the current T&C and Privacy Policy (roles that must).
+    pub consent_required: bool,
+}
+
+/// A panel user (never the password).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: Role,
+    pub tenant_id: Option<String>,
+    pub tenant_name: Option<String>,
+    /// Epoch ms.
+    pub created_at: i64,
+}
+
+/// Create or edit a user.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct UserInput {
+    /// Up to 100 characters.
+    pub first_name: String,
+    /// Up to 100 characters.
+    pub last_name: String,
+    /// Unique.
+    pub email: String,
+    pub role: Role,
+    /// Required for SERVICE_PROVIDER and ISSUER (their organisation), ignored otherwise.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    /// At least 12 characters; required on create, on edit absent or empty keeps the current
+    /// one (a new one ends the user's other sessions).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilter {
+    /// Substring, any case.
+    pub first_name: Option<String>,
+    /// Substring, any case.
+    pub last_name: Option<String>,
+    /// Substring, any case.
+    pub email: Option<String>,
+}
+
+/// An organisation a scoped user belongs to.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct TenantView {
+    pub id: String,
+    pub name: String,
+    /// ISSUER or SERVICE_PROVIDER.
+    pub kind: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations and the dashboard
+
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OperationFilter {
+    /// Location country, ISO 3166 alpha-3.
+    pub country: Option<String>,
+    pub location_id: Option<String>,
+    /// LOUNGE or FAST_LINE.
+    pub service_code: Option<String>,
+    /// PENDING, COMPLETED, REJECTED, EXPIRED or REVERSED.
+    pub status: Option<String>,
+    /// ONLINE or OFFLINE.
+    pub op_type: Option<String>,
+    /// `YYYY-MM-DD` (UTC day).
+    pub from: Option<String>,
+    /// `YYYY-MM-DD` (UTC day, inclusive).
+    pub until: Option<String>,
+    /// A piece of the masked PAN (`543210******1234`), matched as a substring.
+    pub masked_pan: Option<String>,
+    pub bin: Option<String>,
+    pub last4: Option<String>,
+    /// Terminal serial number.
+    pub terminal: Option<String>,
+    pub ica: Option<String>,
+}
+
+/// One operation (an entry request and its outcome); never a clear PAN.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct OperationView {
+    pub id: String,
+    /// ONLINE or OFFLINE.
+    pub op_type: String,
+    /// PENDING, COMPLETED, REJECTED, EXPIRED or REVERSED.
+    pub status: String,
+    pub masked_pan: String,
+    pub bin: String,
+    pub last4: String,
+    pub terminal_serial: Option<String>,
+    pub location_id: Option<String>,
+    pub location_name: Option<String>,
+    pub service_code: Option<String>,
+    pub country: Option<String>,
+    pub ica: Option<String>,
+    pub ica_name: Option<String>,
+    pub product_code: Option<String>,
+    pub entry_mode: String,
+    pub ruleset_id: Option<String>,
+    pub ruleset_version: Option<i32>,
+    pub reject_code: Option<String>,
+    pub card_auth_response_code: Option<String>,
+    pub cardholder_paid: bool,
+    pub free_entry: bool,
+    pub free_adult_guests: i32,
+    pub paid_adult_guests: i32,
+    pub free_child_guests: i32,
+    pub paid_child_guests: i32,
+    /// Amount charged, in minor units of `currency`.
+    pub total_minor: i64,
+    pub currency: Option<String>,
+    pub over_limit: bool,
+    /// Epoch ms.
+    pub requested_at: i64,
+    /// Epoch ms.
+    pub occurred_at: i64,
+    /// Epoch ms.
+    pub confirmed_at: Option<i64>,
+    /// Epoch ms.
+    pub updated_at: i64,
+    /// Epoch ms.
+    pub reversed_at: Option<i64>,
+    /// The user who reversed it.
+    pub reversed_by: Option<String>,
+    pub reversal_reason: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct OperationDetail {
+    pub operation: OperationView,
+    /// Whether a reversal by this caller would be accepted now.
+    pub can_reverse: bool,
+}
+
+/// The ruleset version an operation was decided under.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct RuleVersionView {
+    pub ruleset_id: String,
+    pub version: i32,
+    pub name: String,
+    /// The version's definition, pretty-printed JSON.
+    pub json: String,
+}
+
+/// A card transaction the spend check looked at.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CardTransactionView {
+    pub id: String,
+    /// Epoch ms.
+    pub occurred_at: i64,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub mcc: String,
+    pub merchant_name: Option<String>,
+}
+
+/// `POST /api/v1/admin/operations/{id}/reversal`; the body may also be empty.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ReversalInput {
+    /// Up to 500 characters.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardFilter {
+    /// `YYYY-MM-DD`, UTC.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, UTC, inclusive.
+    pub until: Option<String>,
+    pub location_id: Option<String>,
+    pub service_code: Option<String>,
+}
+
+/// The traffic dashboard: completed (not reversed) entries unless said otherwise.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct DashboardData {
+    pub entries: u64,
+    pub free_entries: u64,
+    pub paid_entries: u64,
+    pub adult_guests: u64,
+    pub child_guests: u64,
+    pub rejections: u64,
+    /// `[day (YYYY-MM-DD), entries, guest entries]` per day.
+    pub per_day: Vec<(String, u64, u64)>,
+    /// Entries per hour of day (UTC), 24 values.
+    pub per_hour: Vec<u64>,
+    /// `[reject code, count]`.
+    pub rejections_by_code: Vec<(String, u64)>,
+    /// `[location name, entries]`, most first.
+    pub top_locations: Vec<(String, u64)>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enrolled cards
+
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CardFilter {
+    pub bin: Option<String>,
+    pub last4: Option<String>,
+    pub aref: Option<String>,
+    pub product: Option<String>,
+    pub ica: Option<String>,
+    /// `YYYY-MM-DD`, UTC.
+    pub created_from: Option<String>,
+    /// `YYYY-MM-DD`, UTC, inclusive.
+    pub created_until: Option<String>,
+}
+
+/// An enrolled card: masked PAN and the keyed hash only.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CardView {
+    pub id: String,
+    pub masked_pan: String,
+    pub pan_hash: String,
+    pub bin: String,
+    pub last4: String,
+    pub aref: String,
+    pub ica: String,
+    pub issuer_name: Option<String>,
+    pub product_code: String,
+    /// Epoch ms.
+    pub enrolled_at: i64,
+    /// Epoch ms.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CardDetail {
+    pub card: CardView,
+    pub completed_entries: u64,
+    /// Recent operations of the card.
+    pub recent: Vec<OperationView>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locations and their terminals
+
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LocationFilter {
+    /// ISO 3166 alpha-3.
+    pub country: Option<String>,
+    /// Substring of the name.
+    pub name: Option<String>,
+    /// Service code.
+    pub service: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct LocationView {
+    pub id: String,
+    pub name: String,
+    pub country: String,
+    pub service_code: String,
+    pub service_name: String,
+    pub postal_code: String,
+    pub city: String,
+    pub address: Option<String>,
+    pub cooldown_minutes: Option<i32>,
+    pub capacity: Option<i32>,
+    /// IANA time zone.
+    pub time_zone: String,
+    pub tenant_id: Option<String>,
+    /// Epoch ms.
+    pub created_at: i64,
+    /// Epoch ms.
+    pub updated_at: i64,
+    pub created_by: String,
+    pub modified_by: String,
+}
+
+/// Create or edit a location. The numbers may be sent as JSON numbers or strings.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct LocationInput {
+    /// Up to 200 characters.
+    pub name: String,
+    /// ISO 3166 alpha-3, e.g. POL.
+    pub country: String,
+    /// LOUNGE or FAST_LINE (see `GET /api/v1/admin/services`).
+    pub service_code: String,
+    /// Up to 20 characters.
+    pub postal_code: String,
+    /// Up to 100 characters.
+    pub city: String,
+    /// Up to 300 characters.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Whole number of minutes between two entries of a card.
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub cooldown_minutes: Option<String>,
+    /// Whole number.
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub capacity: Option<String>,
+    /// IANA time zone, e.g. Europe/Warsaw.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// The owning service provider (Admin only; a service provider's own tenant otherwise).
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ServiceView {
+    pub code: String,
+    pub name: String,
+}
+
+/// A POS terminal standing at a location.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct LocationTerminal {
+    pub id: String,
+    pub serial_number: String,
+    pub location_id: Option<String>,
+    /// PAIRED or NOT_PAIRED.
+    pub pairing_status: String,
+    /// active, inactive, suspended or blocked.
+    pub status: String,
+    /// Epoch ms.
+    pub paired_at: Option<i64>,
+    /// Epoch ms.
+    pub created_at: i64,
+}
+
+/// A pairing code: shown once, valid for a limited time (2 h by default), single use.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct PairingCode {
+    pub serial_number: String,
+    pub code: String,
+    /// Epoch ms.
+    pub expires_at: i64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reference data
+
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BinFilter {
+    /// A BIN (up to 8 digits) the range must contain, or a prefix of its start.
+    pub bin: Option<String>,
+    pub ica: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct BinRangeView {
+    pub id: String,
+    pub bin_from: String,
+    pub bin_to: String,
+    pub ica: String,
+    pub issuer_name: String,
+    /// ISO 3166 alpha-3.
+    pub issuer_country: String,
+    pub product_code: String,
+    /// Epoch ms.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FxFilter {
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Base or quote currency (ISO 4217).
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct FxRateView {
+    pub id: String,
+    /// `YYYY-MM-DD`.
+    pub rate_date: String,
+    pub base_currency: String,
+    pub quote_currency: String,
+    /// Quote units per base unit, a decimal string.
+    pub rate: String,
+    /// Epoch ms.
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct FxRateInput {
+    /// A positive decimal, e.g. `"4.3215"`.
+    pub rate: String,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Rows stored.
+    pub imported: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rulesets
+
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RulesetFilter {
+    /// Substring of the name, any case.
+    pub name: Option<String>,
+    /// Issuer country (alpha-3).
+    pub country: Option<String>,
+    /// Service code (`LOUNGE`, `FAST_LINE`).
+    pub service: Option<String>,
+    /// An ICA of one of its BIN ranges.
+    pub ica: Option<String>,
+    /// `active` (valid now), `upcoming` or `expired`; absent = all.
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct RulesetSummary {
+    pub id: String,
+    pub name: String,
+    pub current_version: i32,
+    /// Epoch ms.
+    pub valid_from: i64,
+    /// Epoch ms; absent = open-ended.
+    pub valid_to: Option<i64>,
+    pub issuer_country: Option<String>,
+    pub product_codes: String,
+    pub services: Vec<String>,
+    pub icas: Vec<String>,
+    pub created_by: String,
+    /// Epoch ms.
+    pub created_at: i64,
+    pub modified_by: String,
+    /// Epoch ms.
+    pub modified_at: i64,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct RulesetVersionView {
+    pub version: i32,
+    pub created_by: String,
+    /// Epoch ms.
+    pub created_at: i64,
+}
+
+/// A ruleset: its audit fields, the current definition and the version history.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct RulesetDetail {
+    pub summary: RulesetSummary,
+    pub draft: RulesetDraft,
+    pub versions: Vec<RulesetVersionView>,
+}
+
+/// A count or unlimited: `"unlimited"` or `{"count": 3}`.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Limit {
+    #[default]
+    Unlimited,
+    Count(u32),
+}
+
+/// A money field as typed: `{"amount": "25.00", "currency": "EUR"}`.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct MoneyInput {
+    pub amount: String,
+    /// ISO 4217.
+    pub currency: String,
+}
+
+/// One BIN range of an ICA: `from`/`to` of equal length (6–8 digits).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct BinRange {
+    pub ica: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Where a ruleset applies: these locations, or every location of a country offering one of
+/// the ruleset's services (including ones added later).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum LocationScope {
+    Locations { ids: Vec<uuid::Uuid> },
+    Country { country: String },
+}
+
+impl Default for LocationScope {
+    fn default() -> Self {
+        LocationScope::Country {
+            country: String::new(),
+        }
+    }
+}
+
+/// "Total number of usage" over all cards, optionally per rolling period.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TotalUsageCap {
+    pub limit: u32,
+    pub period_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaidTermsDraft {
+    /// Required when the paid option is chosen.
+    pub price: Option<MoneyInput>,
+    pub limit: Limit,
+}
+
+/// The cardholder's own entries.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CardholderTermsDraft {
+    /// Absent = no free option.
+    pub free: Option<Limit>,
+    /// Absent = no paid option.
+    pub paid: Option<PaidTermsDraft>,
+    /// Makes every count a rolling window of this many days.
+    pub period_days: Option<u32>,
+    pub per_location_cap: Option<u32>,
+}
+
+/// Adult or child guests.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GuestTermsDraft {
+    pub free: Option<Limit>,
+    pub paid: Option<PaidTermsDraft>,
+    /// Most guests of this kind on one entry; 0 when neither free nor paid.
+    pub max_per_entry: u32,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SpendControlDraft {
+    pub amount: Option<MoneyInput>,
+    pub period_days: u32,
+    /// 4-digit MCCs; empty = every MCC counts.
+    pub mccs: Vec<String>,
+    /// At most 90.
+    pub grace_days: u32,
+}
+
+/// The ruleset form. Validation errors name camelCase JSON paths: `binRanges[1].to`,
+/// `cardholder.paid.price.amount`, `spend.mccs[0]`.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RulesetDraft {
+    /// Up to 200 characters.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub valid_from: DateTime<Utc>,
+    /// After `validFrom`; absent = open-ended.
+    pub valid_to: Option<DateTime<Utc>>,
+    /// ISO 3166 alpha-3.
+    pub issuer_country: Option<String>,
+    /// 3 characters each, e.g. MCG.
+    #[serde(default)]
+    pub product_codes: Vec<String>,
+    /// At least one; ranges of one ICA must not overlap.
+    pub bin_ranges: Vec<BinRange>,
+    pub locations: LocationScope,
+    /// At least one service code.
+    pub services: Vec<String>,
+    pub total_usage: Option<TotalUsageCap>,
+    pub cardholder: CardholderTermsDraft,
+    pub adults: GuestTermsDraft,
+    pub children: GuestTermsDraft,
+    /// 1–17.
+    pub child_free_under_age: Option<u8>,
+    pub spend: Option<SpendControlDraft>,
+    #[serde(default)]
+    pub rpm: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terms and consent
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct DocumentView {
+    pub id: String,
+    /// TERMS or PRIVACY.
+    pub kind: String,
+    /// `YYYY-MM-DD`.
+    pub effective_date: String,
+    pub file_name: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// Hex.
+    pub sha256: String,
+    pub uploaded_by: String,
+    /// Epoch ms.
+    pub uploaded_at: i64,
+    /// The version in force today for its kind.
+    pub current: bool,
+}
+
+/// An upload as JSON: the metadata and the file in base64 (at most 5 MB decoded).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct DocumentUpload {
+    /// TERMS or PRIVACY.
+    pub kind: String,
+    /// `YYYY-MM-DD`.
+    pub effective_date: String,
+    /// Up to 200 characters, no path.
+    pub file_name: String,
+    /// Defaults from the file name.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[schema(content_encoding = "base64")]
+    pub content_base64: String,
+}
+
+/// An upload as `multipart/form-data`.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct DocumentForm {
+    /// TERMS or PRIVACY.
+    pub kind: String,
+    /// `YYYY-MM-DD`.
+    pub effective_date: String,
+    /// The document (at most 5 MB); its part's file name and content type are kept.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    pub file: Vec<u8>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ConsentInput {
+    /// Every pending document (`GET /api/v1/admin/consent`) must be listed.
+    pub document_ids: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+    use std::any::type_name;
+    use std::collections::BTreeSet;
+
+    fn keys(v: &serde_json::Value) -> BTreeSet<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// `D`'s JSON reads as `A` and `A` writes the same keys back.
+    fn mirrors<D: Serialize + Default, A: Serialize + DeserializeOwned>(extra: &[&str]) {
+        let doc = serde_json::to_value(D::default()).unwrap_or_default();
+        let app: A = serde_json::from_value(doc.clone()).unwrap_or_else(|e| {
+            panic!(
+                "{} does not read as {}: {e}",
+                type_name::<D>(),
+                type_name::<A>()
+            )
+        });
+        let mut doc_keys = keys(&doc);
+        doc_keys.extend(extra.iter().map(|k| k.to_string()));
+        let back = serde_json::to_value(app).unwrap_or_default();
+        assert_eq!(
+            doc_keys,
+            keys(&back),
+            "{} vs {}",
+            type_name::<D>(),
+            type_name::<A>()
+        );
+    }
+
+    #[test]
+    fn bodies_mirror_the_app_types() {
+        use app::backend::service::terminals as t;
+        use app::domain::ruleset as r;
+        use app::model as m;
+        mirrors::<Me, m::Me>(&[]);
+        mirrors::<UserView, m::UserView>(&[]);
+        mirrors::<UserInput, m::UserInput>(&[]);
+        mirrors::<TenantView, m::TenantView>(&[]);
+        mirrors::<Page<UserView>, m::Page<m::UserView>>(&[]);
+        mirrors::<OperationView, m::OperationView>(&[]);
+        mirrors::<OperationDetail, m::OperationDetail>(&[]);
+        mirrors::<RuleVersionView, m::RuleVersionView>(&[]);
+        mirrors::<CardTransactionView, m::CardTransactionView>(&[]);
+        mirrors::<ReversalInput, m::ReversalInput>(&[]);
+        mirrors::<DashboardData, m::DashboardData>(&[]);
+        mirrors::<CardView, m::CardView>(&[]);
+        mirrors::<CardDetail, m::CardDetail>(&[]);
+        mirrors::<LocationView, m::LocationView>(&[]);
+        mirrors::<LocationInput, m::LocationInput>(&[]);
+        mirrors::<ServiceView, m::ServiceView>(&[]);
+        mirrors::<LocationTerminal, t::TerminalView>(&[]);
+        mirrors::<PairingCode, t::PairingCode>(&[]);
+        mirrors::<BinRangeView, m::BinRangeView>(&[]);
+        mirrors::<FxRateView, m::FxRateView>(&[]);
+        mirrors::<FxRateInput, m::FxRateInput>(&[]);
+        mirrors::<ImportReport, m::ImportReport>(&[]);
+        mirrors::<RulesetSummary, m::RulesetSummary>(&[]);
+        mirrors::<RulesetVersionView, m::RulesetVersionView>(&[]);
+        mirrors::<RulesetDetail, m::RulesetDetail>(&[]);
+        mirrors::<RulesetDraft, r::RulesetDraft>(&[]);
+        mirrors::<MoneyInput, r::MoneyInput>(&[]);
+        mirrors::<BinRange, r::BinRange>(&[]);
+        mirrors::<TotalUsageCap, r::TotalUsageCap>(&[]);
+        mirrors::<PaidTermsDraft, r::PaidTermsDraft>(&[]);
+        mirrors::<CardholderTermsDraft, r::CardholderTermsDraft>(&[]);
+        mirrors::<GuestTermsDraft, r::GuestTermsDraft>(&[]);
+        mirrors::<SpendControlDraft, r::SpendControlDraft>(&[]);
+        mirrors::<DocumentView, m::DocumentView>(&[]);
+        mirrors::<DocumentUpload, m::DocumentUpload>(&[]);
+        mirrors::<ConsentInput, m::ConsentInput>(&[]);
+    }
+
+    #[test]
+    fn enums_mirror_the_app_types() {
+        use app::domain::ruleset as r;
+        fn same<D: Serialize, A: Serialize + DeserializeOwned>(d: D) {
+            let v = serde_json::to_value(d).unwrap_or_default();
+            let a: A = serde_json::from_value(v.clone())
+                .unwrap_or_else(|e| panic!("{v} does not read as {}: {e}", type_name::<A>()));
+            assert_eq!(serde_json::to_value(a).unwrap_or_default(), v);
+        }
+        for role in [
+            Role::Admin,
+            Role::User,
+            Role::ServiceProvider,
+            Role::Issuer,
+            Role::CallCenter,
+        ] {
+            same::<_, app::model::Role>(role);
+        }
+        same::<_, r::Limit>(Limit::Unlimited);
+        same::<_, r::Limit>(Limit::Count(3));
+        same::<_, r::LocationScope>(LocationScope::Country {
+            country: "POL".into(),
+        });
+        same::<_, r::LocationScope>(LocationScope::Locations {
+            ids: vec![uuid::Uuid::nil()],
+        });
+    }
+
+    #[test]
+    fn filters_mirror_the_app_types() {
+        use app::model as m;
+        let paging = ["page", "page_size"];
+        mirrors::<OperationFilter, m::OperationFilter>(&paging);
+        mirrors::<CardFilter, m::CardFilter>(&paging);
+        mirrors::<LocationFilter, m::LocationFilter>(&paging);
+        mirrors::<BinFilter, m::BinFilter>(&paging);
+        mirrors::<FxFilter, m::FxFilter>(&paging);
+        mirrors::<RulesetFilter, m::RulesetFilter>(&paging);
+        mirrors::<UserFilter, m::UserFilter>(&paging);
+        mirrors::<DashboardFilter, m::DashboardFilter>(&[]);
+        let p = serde_json::to_value(Paging::default()).unwrap_or_default();
+        assert_eq!(keys(&p), paging.iter().map(|k| k.to_string()).collect());
+    }
+
+    #[test]
+    fn error_body_matches_the_responses() {
+        use crate::http::error::ApiError;
+        use app::model::AppError;
+        use axum::response::IntoResponse;
+        use futures_util::FutureExt;
+        let resp = ApiError(AppError::Validation(vec![app::model::FieldError::new(
+            "name",
+            "Required.",
+        )]))
+        .into_response();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .now_or_never()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let real: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let doc = serde_json::to_value(ApiErrorBody {
+            error: ApiErrorDetail {
+                fields: vec![FieldError::default()],
+                ..Default::default()
+            },
+        })
+        .unwrap_or_default();
+        assert_eq!(keys(&real), keys(&doc));
+        assert_eq!(keys(&real["error"]), keys(&doc["error"]));
+        assert_eq!(
+            keys(&real["error"]["fields"][0]),
+            keys(&doc["error"]["fields"][0])
+        );
+        assert_eq!(real["error"]["code"], "invalid_request");
+    }
+}

@@ -1,0 +1,133 @@
+use super::super::error::{ApiError, ApiResult};
+use super::auth::ApiCaller;
+use super::schema::{self, ApiErrorBody, Paging};
+use app::backend::service::users;
+use app::model::{AppError, FieldError, Page, TenantView, UserFilter, UserInput, UserView};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::Json;
+
+pub fn bad_body(e: JsonRejection) -> ApiError {
+    ApiError(AppError::Validation(vec![FieldError::new(
+        "body",
+        e.body_text(),
+    )]))
+}
+
+pub fn bad_query(e: QueryRejection) -> ApiError {
+    ApiError(AppError::Validation(vec![FieldError::new(
+        "query",
+        e.body_text(),
+    )]))
+}
+
+/// List users
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", operation_id = "list_users",
+    params(schema::UserFilter, Paging),
+    responses(
+        (status = 200, description = "One page of users", body = schema::Page<schema::UserView>),
+        (status = 400, description = "invalid_request: a malformed query (field `query`)", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not view users; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn list(
+    ApiCaller(b, p): ApiCaller,
+    q: Result<Query<UserFilter>, QueryRejection>,
+) -> ApiResult<Json<Page<UserView>>> {
+    let Query(filter) = q.map_err(bad_query)?;
+    Ok(Json(users::list(&b, &p, &filter).await?))
+}
+
+/// Get a user
+#[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin", operation_id = "get_user",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = schema::UserView),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not view users; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such user", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn get(ApiCaller(b, p): ApiCaller, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
+    Ok(Json(users::get(&b, &p, &id).await?))
+}
+
+/// List tenants
+///
+/// The issuers and service providers a scoped user can belong to.
+#[utoipa::path(get, path = "/api/v1/admin/tenants", tag = "admin", operation_id = "list_tenants",
+    responses(
+        (status = 200, description = "The tenants", body = Vec<schema::TenantView>),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not view users; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn tenants(ApiCaller(b, p): ApiCaller) -> ApiResult<Json<Vec<TenantView>>> {
+    Ok(Json(users::tenants(&b, &p).await?))
+}
+
+/// Create a user
+///
+/// Admin only.
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", operation_id = "create_user",
+    request_body = schema::UserInput,
+    responses(
+        (status = 201, description = "The new user", body = schema::UserView),
+        (status = 400, description = "invalid_request: `fields` name the bad inputs (`first_name`, `last_name`, `email` — also when taken, `role` — also when changing one's own, `tenant_id`, `password`), or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage users; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn create(
+    ApiCaller(b, p): ApiCaller,
+    body: Result<Json<UserInput>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let Json(input) = body.map_err(bad_body)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(users::create(&b, &p, &input).await?),
+    ))
+}
+
+/// Edit a user
+///
+/// Admin only; a new password ends the user's other sessions.
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}", tag = "admin", operation_id = "update_user",
+    params(("id" = String, Path, description = "User id")),
+    request_body = schema::UserInput,
+    responses(
+        (status = 200, description = "The updated user", body = schema::UserView),
+        (status = 400, description = "invalid_request: `fields` name the bad inputs (`first_name`, `last_name`, `email` — also when taken, `role` — also when changing one's own, `tenant_id`, `password`), or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage users; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such user", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn update(
+    ApiCaller(b, p): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<UserInput>, JsonRejection>,
+) -> ApiResult<Json<UserView>> {
+    let Json(input) = body.map_err(bad_body)?;
+    Ok(Json(users::update(&b, &p, &id, &input).await?))
+}
+
+/// Delete a user
+///
+/// Admin only; not oneself.
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}", tag = "admin", operation_id = "delete_user",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage users; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such user", body = ApiErrorBody),
+        (status = 409, description = "conflict: the caller cannot delete itself", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn delete(ApiCaller(b, p): ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    users::delete(&b, &p, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

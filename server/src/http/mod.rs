@@ -1,0 +1,68 @@
+//! The HTTP surface. Handlers are thin: parse, call a service, map the result.
+
+pub mod admin;
+pub mod error;
+pub mod fleet;
+pub mod health;
+pub mod openapi;
+pub mod pages;
+pub mod pos;
+
+use app::backend::Backend;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+/// Axum state shared by every route.
+#[derive(Clone)]
+pub struct AppState {
+    pub backend: Backend,
+    pub leptos_options: LeptosOptions,
+    pub key_cache: pos::auth::KeyCache,
+}
+
+impl AppState {
+    pub fn new(backend: Backend, leptos_options: LeptosOptions) -> Self {
+        Self {
+            backend,
+            leptos_options,
+            key_cache: pos::auth::KeyCache::default(),
+        }
+    }
+}
+
+impl FromRef<AppState> for pos::auth::KeyCache {
+    fn from_ref(s: &AppState) -> Self {
+        s.key_cache.clone()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for Backend {
+    fn from_ref(s: &AppState) -> Self {
+        s.backend.clone()
+    }
+}
+
+/// The client's IP address when the server knows it (for throttling and the audit log).
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}

@@ -1,0 +1,91 @@
+//! The server's one OpenAPI document — POS wire contract, admin REST API and fleet API — served
+//! as JSON at `/api-docs/openapi.json` and as a readable page at `/api-docs` (self-contained: no
+//! CDN, so it works on an offline operator network).
+
+use super::fleet::openapi::FleetApiDoc;
+use super::pos;
+use super::AppState;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Card-linked access control",
+        description = "POS terminal API (wire contract v1), admin REST API and fleet API. \
+Errors everywhere: `{\"error\": {\"code\", \"message\", \"fields\"?}}`; `fields` maps a request field to what is wrong with it."
+    ),
+    paths(
+        pos::pair::pair,
+        pos::pair::ping,
+        pos::entry::check_entry,
+        pos::entry::confirm_entry,
+    ),
+    modifiers(&PosJwt),
+    tags((name = "pos", description = "For payment terminals. Every call but /pos/pair carries \
+`Authorization: Bearer <JWT>`: RS256, signed with the key the terminal registered when pairing, \
+claims `iss` = the terminal's serial number, `iat`, `exp` (at most 5 minutes after iat) and a unique `jti`."))
+)]
+struct PosApiDoc;
+
+struct PosJwt;
+
+impl Modify for PosJwt {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "pos_jwt",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT (RS256, terminal key)")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The merged document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = PosApiDoc::openapi();
+    doc.merge(FleetApiDoc::openapi());
+    doc
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api-docs", get(page))
+        .route("/api-docs/openapi.json", get(json))
+}
+
+async fn json() -> impl IntoResponse {
+    Json(document())
+}
+
+async fn page() -> Html<&'static str> {
+    Html(include_str!("page.html"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_document_for_every_api() {
+        let doc = document();
+        for p in [
+            "/pos/pair",
+            "/pos/ping",
+            "/pos/check_entry",
+            "/pos/confirm_entry",
+            "/api/v1/admin/pos-terminals",
+        ] {
+            assert!(doc.paths.paths.contains_key(p), "{p} missing");
+        }
+        let schemes = &doc.components.as_ref().unwrap().security_schemes;
+        assert!(schemes.contains_key("pos_jwt") && schemes.contains_key("bearer"));
+    }
+}

@@ -1,0 +1,191 @@
+//! `POST /pos/check_entry` and `POST /pos/confirm_entry` (POS-API.md, "Entry flow").
+
+use super::auth::PosTerminal;
+use super::error::{PosError, PosJson};
+use super::pair::rfc3339;
+use app::backend::service::entry::{self, CheckOutcome, ConfirmError, ConfirmOutcome, TerminalRef};
+use app::backend::Backend;
+use app::domain::{GuestAllowance, Money, Pan, RejectCode};
+use axum::extract::State;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckRequest {
+    /// Card number or wallet token number: 12–19 digits, Luhn-valid.
+    pub pan: String,
+    /// `MM/YY`; optional, never stored.
+    #[serde(default)]
+    pub expiry: Option<String>,
+    /// `CONTACTLESS`, `CHIP`, `MAGSTRIPE` or `MANUAL`.
+    pub entry_mode: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfirmRequest {
+    pub access_id: String,
+    pub adult_guests: u32,
+    pub child_guests: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MoneyDto {
+    pub amount: String,
+    pub currency: String,
+}
+
+fn money(m: Money) -> MoneyDto {
+    MoneyDto {
+        amount: m.amount_string(),
+        currency: m.currency().code().to_owned(),
+    }
+}
+
+fn terminal(t: &PosTerminal) -> TerminalRef {
+    TerminalRef {
+        id: t.id.clone(),
+        serial: t.serial_number.clone(),
+        location_id: t.location_id.clone(),
+    }
+}
+
+fn valid_expiry(e: &str) -> bool {
+    let b = e.as_bytes();
+    b.len() == 5
+        && b[2] == b'/'
+        && b[..2].iter().chain(&b[3..]).all(u8::is_ascii_digit)
+        && matches!(e[..2].parse::<u8>(), Ok(1..=12))
+}
+
+fn guests(g: &GuestAllowance, child: bool) -> Value {
+    let mut v = json!({
+        "max": g.max,
+        "freeAvailable": g.free_available,
+        "paidAvailable": g.paid_available,
+        "price": g.price.map(money),
+    });
+    if child {
+        v["freeUnderAge"] = json!(g.free_under_age);
+    }
+    v
+}
+
+fn rejected(access_id: &str, code: RejectCode) -> Value {
+    json!({
+        "status": "REJECTED",
+        "accessId": access_id,
+        "code": code.as_str(),
+        "message": code.message(),
+    })
+}
+
+#[utoipa::path(post, tag = "pos", path = "/pos/check_entry", request_body = CheckRequest,
+    responses((status = 200, description = "GRANTED or REJECTED with a reject code; every call records an operation"),
+              (status = 400, description = "INVALID_REQUEST"), (status = 401, description = "UNAUTHORIZED"),
+              (status = 403, description = "TERMINAL_DISABLED")),
+    security(("pos_jwt" = [])))]
+pub async fn check_entry(
+    State(b): State<Backend>,
+    t: PosTerminal,
+    PosJson(req): PosJson<CheckRequest>,
+) -> Result<Json<Value>, PosError> {
+    let pan =
+        Pan::parse(req.pan.trim()).map_err(|e| PosError::InvalidRequest(format!("pan: {e}")))?;
+    if !matches!(
+        req.entry_mode.as_str(),
+        "CONTACTLESS" | "CHIP" | "MAGSTRIPE" | "MANUAL"
+    ) {
+        return Err(PosError::InvalidRequest(
+            "entryMode: one of CONTACTLESS, CHIP, MAGSTRIPE, MANUAL".into(),
+        ));
+    }
+    if req.expiry.as_deref().is_some_and(|e| !valid_expiry(e)) {
+        return Err(PosError::InvalidRequest("expiry: MM/YY".into()));
+    }
+    let outcome = entry::check_entry(&b, &terminal(&t), &pan, &req.entry_mode).await?;
+    Ok(Json(match outcome {
+        CheckOutcome::Rejected { access_id, code } => rejected(&access_id, code),
+        CheckOutcome::Granted {
+            access_id,
+            expires_at,
+            grant,
+            location,
+        } => json!({
+            "status": "GRANTED",
+            "accessId": access_id,
+            "expiresAt": rfc3339(expires_at),
+            "service": location.service_code,
+            "location": {"id": location.id, "name": location.name},
+            "cardholder": {
+                "paid": grant.cardholder_paid,
+                "price": grant.cardholder_price.filter(|_| grant.cardholder_paid).map(money),
+            },
+            "remainingVisits": {"free": grant.remaining_free, "paid": grant.remaining_paid},
+            "guests": {
+                "adults": guests(&grant.adults, false),
+                "children": guests(&grant.children, true),
+            },
+        }),
+    }))
+}
+
+#[utoipa::path(post, tag = "pos", path = "/pos/confirm_entry", request_body = ConfirmRequest,
+    responses((status = 200, description = "COMPLETED, or REJECTED when the guests' amount authorization is declined (the grant stays open)"),
+              (status = 400, description = "INVALID_REQUEST (guests above max or available)"), (status = 404, description = "ACCESS_NOT_FOUND"),
+              (status = 409, description = "ACCESS_EXPIRED or ALREADY_CONFIRMED")),
+    security(("pos_jwt" = [])))]
+pub async fn confirm_entry(
+    State(b): State<Backend>,
+    t: PosTerminal,
+    PosJson(req): PosJson<ConfirmRequest>,
+) -> Result<Json<Value>, PosError> {
+    let outcome = entry::confirm_entry(
+        &b,
+        &terminal(&t),
+        req.access_id.trim(),
+        req.adult_guests,
+        req.child_guests,
+    )
+    .await
+    .map_err(|e| match e {
+        ConfirmError::NotFound => PosError::AccessNotFound,
+        ConfirmError::Expired => PosError::AccessExpired,
+        ConfirmError::AlreadyConfirmed => PosError::AlreadyConfirmed,
+        ConfirmError::InvalidGuests(m) => PosError::InvalidRequest(m),
+        ConfirmError::Service(e) => e.into(),
+    })?;
+    Ok(Json(match outcome {
+        ConfirmOutcome::Declined { access_id, code } => rejected(&access_id, code),
+        ConfirmOutcome::Completed {
+            access_id,
+            split,
+            remaining_free,
+            remaining_paid,
+        } => json!({
+            "status": "COMPLETED",
+            "accessId": access_id,
+            "cardholderPaid": split.cardholder_paid,
+            "freeAdultGuests": split.free_adults,
+            "paidAdultGuests": split.paid_adults,
+            "freeChildGuests": split.free_children,
+            "paidChildGuests": split.paid_children,
+            "total": money(split.total),
+            "remainingVisits": {"free": remaining_free, "paid": remaining_paid},
+        }),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn expiry_format() {
+        assert!(super::valid_expiry("12/28"));
+        assert!(!super::valid_expiry("13/28"));
+        assert!(!super::valid_expiry("1228"));
+    }
+}

@@ -1,0 +1,10 @@
+//! The server: configuration, start-up, and the HTTP surface (panel, admin REST API, POS API).
+//! Business logic lives in `app::backend` (services) and `app::domain` (the pure engine).
+
+pub mod acquirer_http;
+pub mod config;
+pub mod http;
+pub mod secrets;
+pub mod sim;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,190 @@
+//! Wiring: configuration → backend → router → listener.
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+use anyhow::Context;
+use app::backend::{db, demo, Backend, Settings, SystemClock};
+use app::ui::{shell, App, OUTPUT_NAME};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+/// Open (and migrate) the database and load the secrets.
+pub async fn backend(cfg: &Config) -> anyhow::Result<Backend> {
+    let url = cfg.database_url();
+    if db::is_sqlite(&url) {
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("creating data folder {}", cfg.data_dir.display()))?;
+    }
+    let keys = crate::secrets::load(
+        crate::secrets::Given {
+            pan_hash: cfg.pan_hash_key.as_deref(),
+            whitelist: cfg.whitelist_key.as_deref(),
+            token: cfg.token_signing_key.as_deref(),
+        },
+        cfg.is_production(),
+        &cfg.data_dir,
+    )?;
+    let conn = db::open(&url, None).await?;
+    let acquirer_timeout = std::time::Duration::from_millis(cfg.acquirer_timeout_ms);
+    let settings = Settings {
+        secure_cookies: cfg.secure_cookies,
+        acquirer_timeout,
+        ..Settings::default()
+    };
+    let backend = Backend::new(conn, Arc::new(SystemClock), keys, settings);
+    Ok(match &cfg.acquirer_url {
+        Some(url) => {
+            tracing::info!(url, "acquirer: HTTP gateway");
+            let http = crate::acquirer_http::HttpAcquirer::new(url, acquirer_timeout)
+                .context("building the acquirer's HTTP client")?;
+            backend.with_acquirer(Arc::new(http))
+        }
+        None => backend,
+    })
+}
+
+/// Every route of the server: health, admin REST, the panel (pages and server functions).
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let backend = state.backend.clone();
+    let options = state.leptos_options.clone();
+    let panel_context = {
+        let backend = backend.clone();
+        move || provide_context(backend.clone())
+    };
+    Router::new()
+        .route("/healthz", axum::routing::get(http::health::healthz))
+        .route("/readyz", axum::routing::get(http::health::readyz))
+        .merge(http::admin::routes())
+        .merge(http::pos::routes())
+        .merge(http::fleet::routes())
+        .merge(http::openapi::routes())
+        .leptos_routes_with_context(&state, routes, panel_context, move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            backend,
+            http::pages::require_session,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Expire unconfirmed grants and release their cards, every few seconds. Every app server
+/// runs one; the updates are conditional, so they don't conflict.
+pub fn spawn_sweeper(backend: Backend) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            match app::backend::service::entry::sweep_expired(&backend).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "expired unconfirmed grants"),
+                Err(e) => tracing::warn!(error = %e, "grant sweeper failed"),
+            }
+        }
+    });
+}
+
+/// Serve until Ctrl-C / SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Start a server for tests on a free loopback port; returns its base URL.
+pub async fn spawn_for_tests(backend: Backend) -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(backend, leptos_options(Path::new("target/site"), addr));
+    let app = router(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    Ok(format!("http://{addr}"))
+}
+
+pub async fn run(cfg: Config) -> anyhow::Result<()> {
+    let backend = backend(&cfg).await?;
+    if cfg.demo {
+        let report = demo::seed(&backend, cfg.demo_admin_password.clone()).await?;
+        print_demo(&cfg, &report);
+    }
+    spawn_sweeper(backend.clone());
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("binding {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(backend, leptos_options(&cfg.site_root, addr));
+    tracing::info!(%addr, "listening");
+    println!("\n  Access Control is running at http://{addr}/\n");
+    serve(listener, router(state)).await
+}
+
+fn print_demo(cfg: &Config, r: &demo::DemoReport) {
+    if !r.created {
+        println!(
+            "\n  Demo data already present. Sign in as {} (password as printed on first start{}).",
+            r.admin_email,
+            if cfg.demo_admin_password.is_some() {
+                ", or DEMO_ADMIN_PASSWORD"
+            } else {
+                ""
+            }
+        );
+        return;
+    }
+    println!("\n  Demo data seeded.");
+    if let Some(pw) = &r.admin_password {
+        println!("  Admin sign-in: {} / {}", r.admin_email, pw);
+    }
+    if let Some(pw) = &r.other_users_password {
+        println!(
+            "  Other demo users (user@, provider@, issuer@, callcenter@demo.example) password: {pw}"
+        );
+    }
+    if let Some((serial, code)) = &r.pairing_code {
+        println!("  Terminal {serial} is ready to pair with code {code} (valid 2 hours).");
+    }
+}

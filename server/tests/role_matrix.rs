@@ -1,0 +1,283 @@
+//! Every role against every admin endpoint that exists: allowed, or 403 — per DOMAIN.md.
+
+mod common;
+
+use app::model::{authz::allowed, Capability, Role};
+use common::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+struct Endpoint {
+    method: Method,
+    path: &'static str,
+    body: Option<fn() -> Value>,
+    needs: Capability,
+}
+
+fn user_body() -> Value {
+    json!({"first_name": "M", "last_name": "X", "email": format!("m{}@example.com", uuid::Uuid::new_v4().simple()),
+           "role": "USER", "password": "a-long-enough-password"})
+}
+
+fn location_body() -> Value {
+    json!({"name": "Warsaw Chopin Lounge", "country": "POL", "service_code": "LOUNGE",
+           "postal_code": "02-235", "city": "Warsaw", "time_zone": "Europe/Warsaw",
+           "tenant_id": app::backend::demo::PROVIDER_TENANT})
+}
+
+fn ruleset_body() -> Value {
+    json!({"name": "Matrix", "validFrom": "2026-01-01T00:00:00Z", "validTo": null,
+           "issuerCountry": null, "binRanges": [{"ica": "1234", "from": "541234", "to": "541299"}],
+           "locations": {"kind": "country", "country": "POL"}, "services": ["LOUNGE"],
+           "totalUsage": null,
+           "cardholder": {"free": "unlimited", "paid": null, "periodDays": null, "perLocationCap": null},
+           "adults": {"free": null, "paid": null, "maxPerEntry": 0},
+           "children": {"free": null, "paid": null, "maxPerEntry": 0},
+           "childFreeUnderAge": null, "spend": null})
+}
+
+/// Future-dated, so it asks nobody for consent during the matrix.
+fn document_body() -> Value {
+    json!({"kind": "TERMS", "effective_date": "2099-01-01", "file_name": "t.txt", "content_base64": "VA=="})
+}
+
+/// The admin API's endpoints and the capability each requires. Extend with every new endpoint.
+fn endpoints() -> Vec<Endpoint> {
+    use Capability::*;
+    vec![
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/operations?status=COMPLETED&page=1",
+            body: None,
+            needs: OperationsView,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/dashboard",
+            body: None,
+            needs: OperationsView,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/enrolled-cards",
+            body: None,
+            needs: CardsView,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/reports/operations?format=csv&kind=detailed",
+            body: None,
+            needs: ReportsExport,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/reports/operations?format=xlsx&kind=summary",
+            body: None,
+            needs: ReportsExport,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/reports/cards?format=csv",
+            body: None,
+            needs: ReportsExport,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/locations",
+            body: None,
+            needs: LocationsView,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/locations",
+            body: Some(location_body),
+            needs: LocationsManage,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/locations/{loc}",
+            body: None,
+            needs: LocationsView,
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/api/v1/admin/locations/{loc}",
+            body: Some(location_body),
+            needs: LocationsManage,
+        },
+        Endpoint {
+            method: Method::DELETE,
+            path: "/api/v1/admin/locations/{newloc}",
+            body: None,
+            needs: LocationsManage,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/services",
+            body: None,
+            needs: LocationsView,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/terms",
+            body: None,
+            needs: TermsView,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/terms",
+            body: Some(document_body),
+            needs: TermsManage,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/consent",
+            body: None,
+            needs: TermsView,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/rulesets",
+            body: None,
+            needs: RulesetsView,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/rulesets",
+            body: Some(ruleset_body),
+            needs: RulesetsManage,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/bin-ranges",
+            body: None,
+            needs: DataView,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/fx-rates",
+            body: None,
+            needs: DataView,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/users",
+            body: None,
+            needs: UsersView,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/tenants",
+            body: None,
+            needs: UsersView,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/users",
+            body: Some(user_body),
+            needs: UsersManage,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/users/{admin}",
+            body: None,
+            needs: UsersView,
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/api/v1/admin/users/{target}",
+            body: Some(user_body),
+            needs: UsersManage,
+        },
+        Endpoint {
+            method: Method::DELETE,
+            path: "/api/v1/admin/users/{target}",
+            body: None,
+            needs: UsersManage,
+        },
+    ]
+}
+
+fn email_of(role: Role) -> &'static str {
+    match role {
+        Role::Admin => app::backend::demo::ADMIN_EMAIL,
+        Role::User => "user@demo.example",
+        Role::ServiceProvider => "provider@demo.example",
+        Role::Issuer => "issuer@demo.example",
+        Role::CallCenter => "callcenter@demo.example",
+    }
+}
+
+#[tokio::test]
+async fn every_role_against_every_endpoint() {
+    for app in TestApp::each().await {
+        let admin = app.admin_token().await;
+        let (_, me) = app
+            .call(Method::GET, "/api/v1/admin/me", &admin, None)
+            .await;
+        let admin_id = me["id"].as_str().unwrap().to_owned();
+        let mut checked = 0;
+        for role in Role::ALL {
+            let pw = if role == Role::Admin {
+                common::ADMIN_PASSWORD.to_owned()
+            } else {
+                app.others_password.clone()
+            };
+            let token = app.token(email_of(role), &pw).await;
+            for ep in endpoints() {
+                // A fresh target user per call, so deletes and edits have something to act on.
+                let (_, target) = app
+                    .call(
+                        Method::POST,
+                        "/api/v1/admin/users",
+                        &admin,
+                        Some(user_body()),
+                    )
+                    .await;
+                let newloc = if ep.path.contains("{newloc}") {
+                    let (_, l) = app
+                        .call(
+                            Method::POST,
+                            "/api/v1/admin/locations",
+                            &admin,
+                            Some(location_body()),
+                        )
+                        .await;
+                    l["id"].as_str().unwrap_or_default().to_owned()
+                } else {
+                    String::new()
+                };
+                let path = ep
+                    .path
+                    .replace("{loc}", app::backend::demo::LOC_WAW_LOUNGE)
+                    .replace("{newloc}", &newloc)
+                    .replace("{admin}", &admin_id)
+                    .replace("{target}", target["id"].as_str().unwrap());
+                let (status, body) = app
+                    .call(ep.method.clone(), &path, &token, ep.body.map(|f| f()))
+                    .await;
+                let expect_allowed = allowed(role, ep.needs).is_some();
+                if expect_allowed {
+                    assert!(
+                        status.is_success(),
+                        "{}: {role:?} {} {path} → {status} {body}",
+                        app.db.name(),
+                        ep.method
+                    );
+                } else {
+                    assert_eq!(
+                        status,
+                        StatusCode::FORBIDDEN,
+                        "{}: {role:?} {} {path} → {body}",
+                        app.db.name(),
+                        ep.method
+                    );
+                    assert_eq!(body["error"]["code"], "forbidden");
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, Role::ALL.len() * endpoints().len());
+        app.finish().await;
+    }
+}
