@@ -1,7 +1,11 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { execFileSync } from 'child_process';
 import { test, expect, type Page } from '@playwright/test';
 
-// Admin panel II: operations list (filters kept in the URL, live refresh, export links),
+// Admin panel II: operations list (filters kept in the URL, live updates over SSE, reversal,
+// export links),
 // enrolled cards, and the traffic dashboard drawn as SVG charts.
 // Run by `cargo xtask test`, which starts the server with --demo.
 
@@ -59,7 +63,7 @@ test('operations: filters in the URL, live note, export downloads a file', async
   await page.goto('/operations');
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Operations' })).toBeVisible();
-  await expect(page.getByText('Live: refreshed every 5 s')).toBeVisible();
+  await expect(page.locator('.live-note[data-live="on"]')).toBeVisible();
   await page.getByLabel('BIN').fill('541234');
   await page.getByRole('button', { name: 'Filter', exact: true }).click();
   await expect(page).toHaveURL(/bin=541234/);
@@ -81,5 +85,81 @@ test('enrolled cards list with filters', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Enrolled cards' })).toBeVisible();
   await expect(page.getByText(/cards · page 1 of/)).toBeVisible();
   await screen(page, 'panel2-cards');
+  expect(errors).toEqual([]);
+});
+
+const WARSAW_LOUNGE = '00000000-0000-4000-8000-0000000000a1';
+
+function simBinary(): string {
+  const sim = process.env.POS_SIM_BIN ?? path.join(__dirname, '..', '..', 'target', 'debug', 'pos-sim');
+  if (!fs.existsSync(sim)) {
+    throw new Error(`pos-sim not found at ${sim} (build it with cargo build -p server)`);
+  }
+  return sim;
+}
+
+/** A Luhn-valid card in the demo World BIN range (54123400–54123499), new on every run. */
+function freshWorldCard(): string {
+  const body = '54123412' + String(Date.now() % 10_000_000).padStart(7, '0');
+  const sum = body
+    .split('')
+    .reverse()
+    .map((c, i) => {
+      const d = Number(c) * (i % 2 === 0 ? 2 : 1);
+      return d > 9 ? d - 9 : d;
+    })
+    .reduce((a, b) => a + b, 0);
+  return body + String((10 - (sum % 10)) % 10);
+}
+
+test('operations: a terminal entry appears live without reload, then the admin reverses it', async ({ page }) => {
+  const errors = watchPageErrors(page);
+  // A fresh terminal at the Warsaw lounge, paired to the simulator through the admin API.
+  const api = page.request;
+  const tok = await api.post('/api/v1/auth/token', { data: { email: adminEmail, password: adminPassword() } });
+  expect(tok.ok()).toBeTruthy();
+  const headers = { authorization: `Bearer ${(await tok.json()).access_token}` };
+  const serial = `E2E-LIVE-${Date.now()}`;
+  const added = await api.post(`/api/v1/admin/locations/${WARSAW_LOUNGE}/terminals`, {
+    headers,
+    data: { serial_number: serial },
+  });
+  expect(added.status()).toBe(201);
+  const pc = await api.post(`/api/v1/admin/terminals/${serial}/pairing-code`, { headers });
+  expect(pc.status()).toBe(201);
+  const sim = simBinary();
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'pos-sim-'));
+  execFileSync(sim, ['--state', state, 'pair', '--server', process.env.BASE_URL ?? '', '--serial', serial, '--code', (await pc.json()).code]);
+
+  await signIn(page);
+  await page.goto(`/operations?terminal=${serial}`);
+  await waitForHydration(page);
+  await expect(page.locator('.live-note[data-live="on"]')).toBeVisible();
+  const rows = page.locator('table.ops tbody tr');
+  await expect(rows).toHaveCount(0);
+  // A marker that a reload would wipe.
+  await page.evaluate(() => ((window as unknown as { noReload: boolean }).noReload = true));
+
+  // The cardholder taps; the terminal confirms with one adult guest.
+  const card = freshWorldCard();
+  const out = execFileSync(sim, ['--state', state, 'enter', '--pan', card, '--adults', '1']).toString();
+  expect(out).toContain('COMPLETED');
+
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('COMPLETED');
+  await expect(rows.first()).toContainText(`${card.slice(0, 6)}******${card.slice(-4)}`);
+  expect(await page.evaluate(() => (window as unknown as { noReload?: boolean }).noReload)).toBe(true);
+  await screen(page, 'panel2-operations-live');
+
+  // Reverse it as Admin: the details then say REVERSED, with the reason.
+  await rows.first().getByRole('link').click();
+  await expect(page.getByRole('heading', { name: 'Operation details' })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByLabel('Reason (optional)').fill('E2E: entered by mistake');
+  await page.getByRole('button', { name: 'Reverse', exact: true }).click();
+  await expect(page.locator('table.details')).toContainText('REVERSED');
+  await expect(page.locator('table.details')).toContainText('E2E: entered by mistake');
+  await expect(page.getByRole('button', { name: 'Reverse', exact: true })).toHaveCount(0);
+  await screen(page, 'panel2-operation-reversed');
   expect(errors).toEqual([]);
 });

@@ -12,6 +12,7 @@ mod m0001_identity;
 mod m0002_places;
 mod m0003_rules;
 mod m0004_cards_ops;
+mod m0005_operations_live;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_places::Migration),
             Box::new(m0003_rules::Migration),
             Box::new(m0004_cards_ops::Migration),
+            Box::new(m0005_operations_live::Migration),
         ]
     }
 }

@@ -74,6 +74,10 @@ pub fn router(state: AppState) -> Router {
         .merge(http::pos::routes())
         .merge(http::fleet::routes())
         .merge(http::openapi::routes())
+        .route(
+            "/api/panel/operations/events",
+            axum::routing::get(http::live::operations_events),
+        )
         .leptos_routes_with_context(&state, routes, panel_context, move || {
             shell(options.clone())
         })

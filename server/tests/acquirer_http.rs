@@ -13,7 +13,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use common::pos::paired;
 use common::TestApp;
-use serde_json::{json, Value};
+use serde_json::Value;
 use server::acquirer_http::HttpAcquirer;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -62,20 +62,33 @@ async fn gateway_answers_map_to_outcomes() {
     let (url, seen) = stub().await;
     let acq = HttpAcquirer::new(&url, Duration::from_millis(500)).unwrap();
     let ok = acq.account_status("5412340000000001").await;
-    assert_eq!((ok.outcome, ok.response_code.as_str()), (AcqOutcome::Approved, "00"));
+    assert_eq!(
+        (ok.outcome, ok.response_code.as_str()),
+        (AcqOutcome::Approved, "00")
+    );
     let asi = acq.account_status("5412340000090051").await;
-    assert_eq!((asi.outcome, asi.response_code.as_str()), (AcqOutcome::Declined, "05"));
+    assert_eq!(
+        (asi.outcome, asi.response_code.as_str()),
+        (AcqOutcome::Declined, "05")
+    );
     let funds = acq.authorize("5412340000090515", eur(2500)).await;
     assert_eq!(funds.outcome, AcqOutcome::InsufficientFunds);
     assert_eq!(funds.response_code, "51");
     for broken in ["5412340000075003", "5412340000076001"] {
         let r = acq.authorize(broken, eur(100)).await;
-        assert_eq!((r.outcome, r.response_code.as_str()), (AcqOutcome::Unavailable, "91"));
+        assert_eq!(
+            (r.outcome, r.response_code.as_str()),
+            (AcqOutcome::Unavailable, "91")
+        );
     }
     let started = Instant::now();
     let slow = acq.account_status("5412340000070004").await;
     assert_eq!(slow.outcome, AcqOutcome::Unavailable);
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     let bodies = seen.lock().unwrap().clone();
     assert!(bodies
         .iter()
@@ -111,7 +124,11 @@ async fn slow_gateway_is_a_prompt_clean_reject_at_the_terminal() {
         let g = t.check(slow_card, "CONTACTLESS").await.unwrap();
         assert_eq!(g["status"], "REJECTED", "{g}");
         assert_eq!(g["code"], "CARD_ASI_FAILED", "{g}");
-        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
 
         let g = t.check("5412340000000001", "CONTACTLESS").await.unwrap();
         assert_eq!(g["status"], "GRANTED", "{g}");

@@ -6,7 +6,9 @@ use crate::model::{AppError, BinFilter, BinRangeView, FxFilter, FxRateView, Impo
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "data/bins")]
-pub async fn list_bins(#[server(default)] filter: BinFilter) -> Result<Page<BinRangeView>, AppError> {
+pub async fn list_bins(
+    #[server(default)] filter: BinFilter,
+) -> Result<Page<BinRangeView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
     Ok(data::list_bins(&b, &p, &filter).await?)
 }

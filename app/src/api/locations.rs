@@ -28,7 +28,9 @@ pub struct IssuedCode {
 }
 
 #[server(prefix = "/api/fn", endpoint = "locations/list")]
-pub async fn list_locations(#[server(default)] filter: LocationFilter) -> Result<Page<LocationView>, AppError> {
+pub async fn list_locations(
+    #[server(default)] filter: LocationFilter,
+) -> Result<Page<LocationView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
     Ok(locations::list(&b, &p, &filter).await?)
 }

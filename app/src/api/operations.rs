@@ -5,7 +5,9 @@ use crate::model::{
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "operations/list")]
-pub async fn list_operations(#[server(default)] filter: OperationFilter) -> Result<Page<OperationView>, AppError> {
+pub async fn list_operations(
+    #[server(default)] filter: OperationFilter,
+) -> Result<Page<OperationView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
     Ok(crate::backend::service::operations::list(&b, &p, &filter).await?)
 }

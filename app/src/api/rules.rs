@@ -7,7 +7,9 @@ use crate::model::{AppError, LocationView, Page, RulesetDetail, RulesetFilter, R
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "rules/list")]
-pub async fn list_rulesets(#[server(default)] filter: RulesetFilter) -> Result<Page<RulesetSummary>, AppError> {
+pub async fn list_rulesets(
+    #[server(default)] filter: RulesetFilter,
+) -> Result<Page<RulesetSummary>, AppError> {
     let (b, p) = super::ctx::principal().await?;
     Ok(rulesets::list(&b, &p, &filter).await?)
 }

@@ -1,8 +1,9 @@
 //! Operations: the live list with the seed's filters (kept in the URL), details, "Show rule",
 //! "Show transactions", the reversal, and the export links.
 //!
-//! Live updates: while the list is open the browser refetches the current page every 5 s
-//! (new entries appear without a reload).
+//! Live updates: while the list is open the browser follows the server's event stream
+//! (`/api/panel/operations/events`, SSE) and refetches the current page when operations change,
+//! so new entries appear without a reload.
 
 use super::common::{action_error, fmt_ms, form_error};
 use crate::api::operations::{
@@ -58,18 +59,37 @@ pub fn amount(minor: i64, currency: &Option<String>) -> String {
     }
 }
 
-/// Polls: bumps the returned counter every `secs` seconds while the page is open (browser only).
-pub fn ticker(secs: u64) -> ReadSignal<u64> {
+/// Follows the live feed: the first signal bumps whenever the server says operations changed,
+/// the second tells whether the feed is connected. Browser only; on the server both stay put.
+pub fn operations_feed() -> (ReadSignal<u64>, ReadSignal<bool>) {
     let (tick, set_tick) = signal(0u64);
+    let (live, set_live) = signal(false);
+    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if let Ok(h) = leptos::leptos_dom::helpers::set_interval_with_handle(
-            move || set_tick.update(|t| *t += 1),
-            std::time::Duration::from_secs(secs),
-        ) {
-            on_cleanup(move || h.clear());
-        }
+        use wasm_bindgen::{closure::Closure, JsCast};
+        let Ok(es) = web_sys::EventSource::new("/api/panel/operations/events") else {
+            return;
+        };
+        let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            set_live.set(true);
+            set_tick.update(|t| *t += 1);
+        });
+        // The browser reconnects by itself; meanwhile the note says so.
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| set_live.set(false));
+        let _ =
+            es.add_event_listener_with_callback("operations", on_change.as_ref().unchecked_ref());
+        es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        // Closed on cleanup, the source never calls them again; they stay (a few bytes a visit).
+        on_change.forget();
+        on_error.forget();
+        let es = StoredValue::new_local(es);
+        on_cleanup(move || {
+            es.try_with_value(|es| es.close());
+        });
     });
-    tick
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (set_tick, set_live);
+    (tick, live)
 }
 
 fn text_filter(
@@ -106,7 +126,7 @@ fn select_filter(
 #[component]
 pub fn OperationsPage() -> impl IntoView {
     let filter = query_filter();
-    let tick = ticker(5);
+    let (tick, live) = operations_feed();
     let ops = Resource::new(
         move || (filter.get(), tick.get()),
         |(f, _)| list_operations(f),
@@ -117,7 +137,9 @@ pub fn OperationsPage() -> impl IntoView {
         <Title text="Operations · Access Control"/>
         <div class="page-head">
             <h1>"Operations"</h1>
-            <span class="muted live-note">"Live: refreshed every 5 s"</span>
+            <span class="muted live-note" data-live=move || if live.get() { "on" } else { "off" }>
+                {move || if live.get() { "Live: new entries appear as they happen" } else { "Live updates connecting…" }}
+            </span>
         </div>
         <Form method="GET" action="/operations" attr:class="filters">
             {text_filter("Country", "country", move || f().country)}

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod error;
 pub mod fleet;
 pub mod health;
+pub mod live;
 pub mod openapi;
 pub mod pages;
 pub mod pos;
@@ -18,11 +19,14 @@ pub struct AppState {
     pub backend: Backend,
     pub leptos_options: LeptosOptions,
     pub key_cache: pos::auth::KeyCache,
+    pub operations_feed: live::OperationsFeed,
 }
 
 impl AppState {
+    /// Also starts this server's live-feed probe, so call it inside the tokio runtime.
     pub fn new(backend: Backend, leptos_options: LeptosOptions) -> Self {
         Self {
+            operations_feed: live::OperationsFeed::start(backend.clone()),
             backend,
             leptos_options,
             key_cache: pos::auth::KeyCache::default(),
@@ -33,6 +37,12 @@ impl AppState {
 impl FromRef<AppState> for pos::auth::KeyCache {
     fn from_ref(s: &AppState) -> Self {
         s.key_cache.clone()
+    }
+}
+
+impl FromRef<AppState> for live::OperationsFeed {
+    fn from_ref(s: &AppState) -> Self {
+        s.operations_feed.clone()
     }
 }
 

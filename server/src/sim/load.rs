@@ -214,9 +214,11 @@ async fn entry_worker(
 ) -> WorkerTally {
     let mut tally = WorkerTally::default();
     // Each terminal offers rate/N entries a second, its slots offset from the others'.
-    let period = (cfg.rate > 0.0)
-        .then(|| Duration::from_secs_f64(cfg.terminals as f64 / cfg.rate))
-        .unwrap_or_default();
+    let period = if cfg.rate > 0.0 {
+        Duration::from_secs_f64(cfg.terminals as f64 / cfg.rate)
+    } else {
+        Duration::ZERO
+    };
     let offset = period.mul_f64(index as f64 / cfg.terminals as f64);
     let mut k = 0u32;
     loop {

@@ -2,6 +2,7 @@
 //! short-lived RS256 JWTs reused until shortly before they expire. Used by the `pos-sim`
 //! command, the tests and the benchmarks.
 
+pub mod load;
 pub mod offline;
 pub mod state;
 
@@ -25,6 +26,8 @@ pub enum SimError {
     Key(String),
     #[error("state: {0}")]
     State(String),
+    #[error("{0}")]
+    Unexpected(String),
 }
 
 pub fn generate_key(bits: usize) -> Result<RsaPrivateKey, SimError> {

@@ -128,6 +128,28 @@ pub async fn page_after<C2: ConnectionTrait>(
         .await
 }
 
+/// The live feed's change mark: the newest `updated_at` of any operation and how many rows
+/// carry it (`(0, 0)` when there are none). Every insert and status change sets `updated_at`,
+/// so a change moves the mark; the count tells apart two inserts in the same millisecond.
+/// Both queries read the `updated_at` index only.
+pub async fn latest_update<C2: ConnectionTrait>(db: &C2) -> Result<(i64, u64), DbErr> {
+    let max = operations::Entity::find()
+        .select_only()
+        .column_as(C::UpdatedAt.max(), "m")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    let Some(max) = max else {
+        return Ok((0, 0));
+    };
+    let n = operations::Entity::find()
+        .filter(C::UpdatedAt.eq(max))
+        .count(db)
+        .await?;
+    Ok((max, n))
+}
+
 pub async fn get<C2: ConnectionTrait>(
     db: &C2,
     id: &str,

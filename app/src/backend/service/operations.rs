@@ -97,6 +97,18 @@ pub async fn list(
     })
 }
 
+/// May the caller follow the live feed of operation changes? The same gate as the list.
+pub fn may_follow(p: &Principal) -> ServiceResult<()> {
+    p.require(Capability::OperationsView)?;
+    Ok(())
+}
+
+/// The live feed's change mark (see `repo::operations::latest_update`); system-level, the feed
+/// carries no operation data.
+pub async fn change_mark(b: &Backend) -> ServiceResult<(i64, u64)> {
+    Ok(repo::operations::latest_update(&b.db).await?)
+}
+
 /// The locations the caller may filter the list by.
 pub async fn locations(b: &Backend, p: &Principal) -> ServiceResult<Vec<LocationOption>> {
     let scope = op_scope(b, p, Capability::OperationsView).await?;

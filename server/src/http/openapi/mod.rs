@@ -2,6 +2,7 @@
 //! as JSON at `/api-docs/openapi.json` and as a readable page at `/api-docs` (self-contained: no
 //! CDN, so it works on an offline operator network).
 
+use super::admin::openapi::AdminApiDoc;
 use super::fleet::openapi::FleetApiDoc;
 use super::pos;
 use super::AppState;
@@ -16,18 +17,23 @@ use utoipa::{Modify, OpenApi};
     info(
         title = "Card-linked access control",
         description = "POS terminal API (wire contract v1), admin REST API and fleet API. \
-Errors everywhere: `{\"error\": {\"code\", \"message\", \"fields\"?}}`; `fields` maps a request field to what is wrong with it."
+Errors everywhere have the shape `{\"error\": {\"code\", \"message\"}}`. POS codes are \
+UPPER_CASE as the wire contract fixes them; admin codes are lowercase, and an admin `invalid_request` \
+adds `fields`: a list of `{\"field\", \"message\"}` naming each bad input."
     ),
     paths(
         pos::pair::pair,
         pos::pair::ping,
         pos::entry::check_entry,
         pos::entry::confirm_entry,
+        pos::offline::fallback_bin_ranges,
+        pos::offline::whitelisted_pans,
+        pos::offline::offline_reports,
     ),
     modifiers(&PosJwt),
     tags((name = "pos", description = "For payment terminals. Every call but /pos/pair carries \
 `Authorization: Bearer <JWT>`: RS256, signed with the key the terminal registered when pairing, \
-claims `iss` = the terminal's serial number, `iat`, `exp` (at most 5 minutes after iat) and a unique `jti`."))
+claims `sub` = the terminal's serial number, `iat` and `exp` (`exp - iat` at most 300 s)."))
 )]
 struct PosApiDoc;
 
@@ -51,6 +57,7 @@ impl Modify for PosJwt {
 /// The merged document.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = PosApiDoc::openapi();
+    doc.merge(AdminApiDoc::openapi());
     doc.merge(FleetApiDoc::openapi());
     doc
 }
@@ -81,6 +88,10 @@ mod tests {
             "/pos/ping",
             "/pos/check_entry",
             "/pos/confirm_entry",
+            "/pos/fallback_bin_ranges",
+            "/pos/whitelisted_pans",
+            "/pos/offline_reports",
+            "/api/v1/admin/me",
             "/api/v1/admin/pos-terminals",
         ] {
             assert!(doc.paths.paths.contains_key(p), "{p} missing");

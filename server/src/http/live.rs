@@ -1,0 +1,78 @@
+//! The panel's live operations feed: server-sent events telling an open operations list that
+//! something changed, so it refetches at once (its own page, filters and tenant scope) instead
+//! of polling.
+//!
+//! Each app server probes the database once a second for the newest operation change (one
+//! indexed `MAX(updated_at)` and the count at it) and fans that mark out to its connected browsers. Probing the
+//! database rather than signalling in process is what makes it work behind a load balancer: an
+//! entry handled by one server reaches browsers connected to any other.
+//!
+//! The events carry no operation data (only the change mark), so a scoped user learns nothing
+//! beyond "the list may have changed".
+
+use super::error::ApiResult;
+use app::backend::service::{auth, operations};
+use app::backend::Backend;
+use app::model::AppError;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream};
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How often each server probes for a change.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+
+/// The latest change mark, shared by every SSE connection of this server.
+#[derive(Clone)]
+pub struct OperationsFeed(watch::Receiver<(i64, u64)>);
+
+impl OperationsFeed {
+    /// Start the probe task (it ends when the last feed handle is dropped). Call inside the
+    /// tokio runtime.
+    pub fn start(backend: Backend) -> Self {
+        let (tx, rx) = watch::channel((0, 0));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(PROBE_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tx.closed() => return,
+                    _ = tick.tick() => {}
+                }
+                match operations::change_mark(&backend).await {
+                    Ok(mark) => {
+                        tx.send_if_modified(|m| std::mem::replace(m, mark) != mark);
+                    }
+                    // Transient (e.g. the database restarting): keep the last mark, try again.
+                    Err(e) => tracing::warn!(error = %e, "live feed: probe failed"),
+                }
+            }
+        });
+        Self(rx)
+    }
+}
+
+/// `GET /api/panel/operations/events`: `event: operations`, `data: <ms>-<n>` (the change mark) whenever an
+/// operation is added or changes; a comment every 15 s keeps proxies from closing the stream.
+pub async fn operations_events(
+    State(b): State<Backend>,
+    State(feed): State<OperationsFeed>,
+    headers: HeaderMap,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let token = auth::cookie_value(&headers, auth::COOKIE_NAME).ok_or(AppError::Unauthenticated)?;
+    let p = auth::authenticate(&b, &token, auth::SessionKind::Cookie).await?;
+    operations::may_follow(&p)?;
+    let mut rx = feed.0;
+    // The first event goes out at once, so the browser knows the feed is up.
+    rx.mark_changed();
+    let events = stream::unfold(rx, |mut rx| async move {
+        rx.changed().await.ok()?;
+        let (at, n) = *rx.borrow_and_update();
+        let event = Event::default().event("operations").data(format!("{at}-{n}"));
+        Some((Ok(event), rx))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

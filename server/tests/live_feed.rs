@@ -1,0 +1,106 @@
+//! The panel's live operations feed (SSE): a browser with a session gets an event when a
+//! terminal's entry is recorded and when it changes, without polling the list.
+
+mod common;
+
+use app::backend::demo::{self, LOC_WAW_LOUNGE};
+use common::pos::paired;
+use common::TestApp;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+async fn session_cookie(app: &TestApp) -> String {
+    let resp = app
+        .http
+        .post(app.url("/api/fn/login"))
+        .form(&[
+            ("email", demo::ADMIN_EMAIL),
+            ("password", common::ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("ac_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_owned()
+}
+
+/// Reads the stream until the next `operations` event; its data (the change mark).
+async fn next_event(resp: &mut reqwest::Response, buf: &mut String) -> String {
+    let read = async {
+        loop {
+            if let Some(end) = buf.find("\n\n") {
+                let block: String = buf.drain(..end + 2).collect();
+                if block.lines().any(|l| l == "event: operations") {
+                    if let Some(d) = block.lines().find_map(|l| l.strip_prefix("data: ")) {
+                        return d.to_owned();
+                    }
+                }
+                continue;
+            }
+            let chunk = resp.chunk().await.expect("stream").expect("stream open");
+            buf.push_str(std::str::from_utf8(&chunk).expect("utf-8"));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("an operations event within 10 s")
+}
+
+#[tokio::test]
+async fn open_lists_hear_of_new_and_changed_operations() {
+    for app in TestApp::each().await {
+        // Without a session: refused.
+        let resp = app
+            .http
+            .get(app.url("/api/panel/operations/events"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+
+        let admin = app.admin_token().await;
+        let t = paired(&app, &admin, LOC_WAW_LOUNGE, demo::READY_TERMINAL, 0).await;
+        let mut feed = app
+            .http
+            .get(app.url("/api/panel/operations/events"))
+            .header("cookie", session_cookie(&app).await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(feed.status(), StatusCode::OK);
+        assert_eq!(
+            feed.headers()["content-type"].to_str().unwrap(),
+            "text/event-stream"
+        );
+        let mut buf = String::new();
+        // The first event says the feed is up, with the current mark.
+        let first = next_event(&mut feed, &mut buf).await;
+
+        // A terminal checks a card: a new (PENDING) operation → an event with a new mark.
+        app.clock.advance(chrono::Duration::seconds(1));
+        let granted = t.check("5412345678901232", "CONTACTLESS").await.unwrap();
+        assert_eq!(granted["status"], "GRANTED", "{granted}");
+        let second = next_event(&mut feed, &mut buf).await;
+        assert_ne!(second, first);
+
+        // The confirmation changes that operation → another event.
+        app.clock.advance(chrono::Duration::seconds(1));
+        let done = t
+            .confirm(granted["accessId"].as_str().unwrap(), 0, 0)
+            .await
+            .unwrap();
+        assert_eq!(done["status"], "COMPLETED", "{done}");
+        let third = next_event(&mut feed, &mut buf).await;
+        assert_ne!(third, second);
+        // No operation data on the wire: the mark only.
+        assert!(!buf.contains("541234"), "{buf}");
+        drop(feed);
+        app.finish().await;
+    }
+}
