@@ -86,6 +86,10 @@ pub fn router(state: AppState) -> Router {
             backend,
             http::pages::require_session,
         ))
+        // gzip where the client accepts it: the WASM bundle, the pages, exports and the
+        // offline whitelist (megabytes of hex) shrink severalfold. The default predicate leaves
+        // the SSE stream, images and tiny bodies alone.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -36,6 +36,11 @@ fn ruleset_body() -> Value {
            "childFreeUnderAge": null, "spend": null})
 }
 
+fn card_transactions_body() -> Value {
+    json!({"items": [{"pan": "5105105105105100", "amount": "10.00", "currency": "EUR", "mcc": "5812",
+           "occurred_at": "2026-11-20T12:00:00Z"}]})
+}
+
 /// Future-dated, so it asks nobody for consent during the matrix.
 fn document_body() -> Value {
     json!({"kind": "TERMS", "effective_date": "2099-01-01", "file_name": "t.txt", "content_base64": "VA=="})
@@ -158,6 +163,12 @@ fn endpoints() -> Vec<Endpoint> {
             path: "/api/v1/admin/fx-rates",
             body: None,
             needs: DataView,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/card-transactions",
+            body: Some(card_transactions_body),
+            needs: DataManage,
         },
         Endpoint {
             method: Method::GET,

@@ -25,7 +25,18 @@ pub async fn open(url: &str, schema: Option<&str>) -> Result<DatabaseConnection,
         .acquire_timeout(Duration::from_secs(30));
     if is_sqlite(url) {
         // One writer at a time is SQLite's model; a small pool with WAL lets readers proceed.
-        opts.max_connections(8).min_connections(1);
+        // The settings go on every pooled connection (a PRAGMA run once would reach only one):
+        // WAL, fsync at checkpoints rather than every commit (durable across process crashes,
+        // the usual WAL trade-off), a writer waits for the lock instead of failing, FKs on.
+        use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+        opts.max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
     } else {
         opts.max_connections(32).min_connections(2);
     }
@@ -35,18 +46,6 @@ pub async fn open(url: &str, schema: Option<&str>) -> Result<DatabaseConnection,
     let db = Database::connect(opts)
         .await
         .map_err(DbOpenError::Connect)?;
-    if is_sqlite(url) {
-        for pragma in [
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA busy_timeout=10000",
-            "PRAGMA foreign_keys=ON",
-        ] {
-            db.execute(Statement::from_string(db.get_database_backend(), pragma))
-                .await
-                .map_err(DbOpenError::Connect)?;
-        }
-    }
     Migrator::up(&db, None)
         .await
         .map_err(DbOpenError::Migrate)?;

@@ -133,7 +133,12 @@ pub struct OperationView {
     pub paid_child_guests: i32,
     pub total_minor: i64,
     pub currency: Option<String>,
+    /// An offline entry recorded although the card had no entry left (the terminal had already
+    /// let the cardholder in).
     pub over_limit: bool,
+    /// An offline entry's ground at the terminal: `WHITELIST` or `BIN_RANGE`.
+    #[serde(default)]
+    pub offline_basis: Option<String>,
     pub requested_at: i64,
     pub occurred_at: i64,
     pub confirmed_at: Option<i64>,

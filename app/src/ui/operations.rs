@@ -300,6 +300,15 @@ fn detail_rows(o: &OperationView) -> Vec<(&'static str, String)> {
                 _ => "—".into(),
             },
         ),
+        ("Offline basis", opt(&o.offline_basis)),
+        (
+            "Over the limit",
+            if o.over_limit {
+                "yes (admitted offline with no entry left)".into()
+            } else {
+                "no".into()
+            },
+        ),
         ("Reversed by", opt(&o.reversed_by)),
         ("Reversed at", opt_ms(o.reversed_at)),
         ("Reversed reason", opt(&o.reversal_reason)),

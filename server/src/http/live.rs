@@ -71,7 +71,9 @@ pub async fn operations_events(
     let events = stream::unfold(rx, |mut rx| async move {
         rx.changed().await.ok()?;
         let (at, n) = *rx.borrow_and_update();
-        let event = Event::default().event("operations").data(format!("{at}-{n}"));
+        let event = Event::default()
+            .event("operations")
+            .data(format!("{at}-{n}"));
         Some((Ok(event), rx))
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

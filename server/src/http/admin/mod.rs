@@ -1,6 +1,7 @@
 //! The admin REST API (`/api/v1/...`): the same services as the panel, for API clients.
 
 pub mod auth;
+pub mod card_transactions;
 pub mod cards;
 pub mod data;
 pub mod locations;
@@ -46,6 +47,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/admin/bin-ranges/import", post(data::import_bins))
         .route("/api/v1/admin/fx-rates", get(data::list_fx))
         .route("/api/v1/admin/fx-rates/import", post(data::import_fx))
+        .route(
+            "/api/v1/admin/card-transactions",
+            post(card_transactions::create).layer(axum::extract::DefaultBodyLimit::max(
+                card_transactions::BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/api/v1/admin/card-transactions/import",
+            post(card_transactions::import).layer(axum::extract::DefaultBodyLimit::max(
+                card_transactions::BODY_LIMIT,
+            )),
+        )
         .route(
             "/api/v1/admin/fx-rates/{id}",
             axum::routing::put(data::update_fx),

@@ -204,6 +204,8 @@ pub struct OperationView {
     pub total_minor: i64,
     pub currency: Option<String>,
     pub over_limit: bool,
+    /// An offline entry's ground at the terminal: `WHITELIST` or `BIN_RANGE`.
+    pub offline_basis: Option<String>,
     /// Epoch ms.
     pub requested_at: i64,
     /// Epoch ms.
@@ -489,6 +491,48 @@ pub struct ImportReport {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Card transactions (the MRS feed's stand-in)
+
+/// One transaction of the feed.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[schema(example = json!({"pan": "5105105105105100", "amount": "125.50", "currency": "EUR",
+    "mcc": "5411", "occurred_at": "2026-11-20T14:05:00Z", "cleared_at": null,
+    "external_id": "mrs-000123", "merchant_name": "Supermarket"}))]
+pub struct NewCardTransaction {
+    /// 12–19 digits passing Luhn. Stored only as its hash, never echoed.
+    pub pan: String,
+    /// A decimal in major units with at most the currency's ISO 4217 digits (`"125.50"`,
+    /// JPY `"1500"`); negative for a refund.
+    pub amount: String,
+    /// ISO 4217 alpha-3.
+    pub currency: String,
+    /// Merchant category code, 4 digits.
+    pub mcc: String,
+    /// RFC 3339, or `YYYY-MM-DD HH:MM:SS` in UTC.
+    pub occurred_at: String,
+    /// As `occurred_at`, not before it; defaults to it.
+    pub cleared_at: Option<String>,
+    /// The feed's id, up to 128 characters: a transaction whose id is already stored is skipped.
+    pub external_id: Option<String>,
+    /// Up to 200 characters.
+    pub merchant_name: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CardTransactionBatch {
+    /// 1 to 100,000 transactions, stored all or nothing.
+    pub items: Vec<NewCardTransaction>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CardTransactionImportReport {
+    /// Transactions stored.
+    pub imported: u64,
+    /// Transactions skipped: their `external_id` was already stored (or came twice).
+    pub skipped: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Rulesets
 
 #[derive(Debug, Default, Serialize, IntoParams)]
@@ -762,6 +806,7 @@ mod tests {
 
     #[test]
     fn bodies_mirror_the_app_types() {
+        use app::backend::service::card_transactions as ct;
         use app::backend::service::terminals as t;
         use app::domain::ruleset as r;
         use app::model as m;
@@ -787,6 +832,9 @@ mod tests {
         mirrors::<FxRateView, m::FxRateView>(&[]);
         mirrors::<FxRateInput, m::FxRateInput>(&[]);
         mirrors::<ImportReport, m::ImportReport>(&[]);
+        mirrors::<NewCardTransaction, ct::NewCardTransaction>(&[]);
+        mirrors::<CardTransactionBatch, ct::CardTransactionBatch>(&[]);
+        mirrors::<CardTransactionImportReport, ct::CardTransactionImportReport>(&[]);
         mirrors::<RulesetSummary, m::RulesetSummary>(&[]);
         mirrors::<RulesetVersionView, m::RulesetVersionView>(&[]);
         mirrors::<RulesetDetail, m::RulesetDetail>(&[]);
