@@ -250,3 +250,33 @@ test('terms: upload both documents; an Issuer is stopped at consent until both b
   await expect(page).toHaveURL(atPath('/locations'));
   expect(errors.map((e) => e.message)).toEqual([]);
 });
+
+test('try a card: the real engine explains a grant on the location page, recording nothing', async ({ page }) => {
+  const errors = watchPageErrors(page);
+  await signIn(page, adminEmail, adminPassword());
+  await expect(page).toHaveURL(atPath('/'));
+
+  // The Warsaw lounge of the demo world.
+  await goto(page, '/locations/00000000-0000-4000-8000-0000000000a1');
+  await expect(page.getByRole('heading', { name: 'Try a card', exact: true })).toBeVisible();
+  await page.getByLabel('Card number (PAN)', { exact: true }).fill('5412345678901232');
+  // A later instant: earlier tests may leave this card an open grant (or a cooldown) today.
+  await page.getByLabel('At (UTC, YYYY-MM-DDTHH:MM; empty = now)', { exact: true }).fill('2029-06-01T10:00');
+  await page.getByRole('button', { name: 'Try the card', exact: true }).click();
+  const result = page.locator('#try-card .try-result');
+  await expect(result.locator('.try-outcome')).toContainText('GRANTED');
+  await expect(result).toContainText('541234******1232');
+  await expect(result).not.toContainText('5412345678901232');
+  const steps = result.locator('table.try-steps tbody tr');
+  await expect(steps.first()).toBeVisible();
+  await expect(result.locator('table.try-steps')).toContainText('✓ passed');
+  await expect(steps.last()).toContainText('Decision');
+  await screen(page, 'try-card');
+
+  // A bad number: refused beside the field, the previous result gone.
+  await page.getByLabel('Card number (PAN)', { exact: true }).fill('1234');
+  await page.getByRole('button', { name: 'Try the card', exact: true }).click();
+  await expect(page.locator('#try-card .field-error')).toContainText('12 to 19 digits');
+  await expect(result).toHaveCount(0);
+  expect(errors.map((e) => e.message)).toEqual([]);
+});

@@ -85,6 +85,15 @@ test('enrolled cards list with filters', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Enrolled cards' })).toBeVisible();
   await expect(page.getByText(/cards · page 1 of/)).toBeVisible();
   await screen(page, 'panel2-cards');
+
+  // The demo World card's details: its hash, and the visits left under the World ruleset.
+  await page.getByRole('link', { name: '541234******1232' }).click();
+  await expect(page.getByRole('heading', { name: 'Card details' })).toBeVisible();
+  await expect(page.locator('table.details')).toContainText('Hash');
+  const world = page.locator('table.visits tr', { hasText: 'World lounge access' });
+  await expect(world).toContainText('last 365 days');
+  await expect(world.locator('td').nth(3)).toHaveText(/^\d+$/);
+  await screen(page, 'panel2-card-details');
   expect(errors).toEqual([]);
 });
 

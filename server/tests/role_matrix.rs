@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::model::{authz::allowed, Capability, Role};
+use app::model::{authz::allowed, Capability, Role, Scope};
 use common::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -12,6 +12,18 @@ struct Endpoint {
     path: &'static str,
     body: Option<fn() -> Value>,
     needs: Capability,
+    /// `needs` over all data: a role holding it only for its tenant is refused as well.
+    unscoped: bool,
+}
+
+impl Endpoint {
+    fn allows(&self, role: Role) -> bool {
+        match allowed(role, self.needs) {
+            Some(Scope::All) => true,
+            Some(Scope::OwnTenant) => !self.unscoped,
+            None => false,
+        }
+    }
 }
 
 fn user_body() -> Value {
@@ -41,6 +53,10 @@ fn card_transactions_body() -> Value {
            "occurred_at": "2026-11-20T12:00:00Z"}]})
 }
 
+fn try_card_body() -> Value {
+    json!({"pan": app::backend::demo_world::CARD_WORLD, "location_id": app::backend::demo::LOC_WAW_LOUNGE})
+}
+
 /// Future-dated, so it asks nobody for consent during the matrix.
 fn document_body() -> Value {
     json!({"kind": "TERMS", "effective_date": "2099-01-01", "file_name": "t.txt", "content_base64": "VA=="})
@@ -55,156 +71,189 @@ fn endpoints() -> Vec<Endpoint> {
             path: "/api/v1/admin/operations?status=COMPLETED&page=1",
             body: None,
             needs: OperationsView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/dashboard",
             body: None,
             needs: OperationsView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/enrolled-cards",
             body: None,
             needs: CardsView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/reports/operations?format=csv&kind=detailed",
             body: None,
             needs: ReportsExport,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/reports/operations?format=xlsx&kind=summary",
             body: None,
             needs: ReportsExport,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/reports/cards?format=csv",
             body: None,
             needs: ReportsExport,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/locations",
             body: None,
             needs: LocationsView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::POST,
             path: "/api/v1/admin/locations",
             body: Some(location_body),
             needs: LocationsManage,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/locations/{loc}",
             body: None,
             needs: LocationsView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::PUT,
             path: "/api/v1/admin/locations/{loc}",
             body: Some(location_body),
             needs: LocationsManage,
+            unscoped: false,
         },
         Endpoint {
             method: Method::DELETE,
             path: "/api/v1/admin/locations/{newloc}",
             body: None,
             needs: LocationsManage,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/services",
             body: None,
             needs: LocationsView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/terms",
             body: None,
             needs: TermsView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::POST,
             path: "/api/v1/admin/terms",
             body: Some(document_body),
             needs: TermsManage,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/consent",
             body: None,
             needs: TermsView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/rulesets",
             body: None,
             needs: RulesetsView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::POST,
             path: "/api/v1/admin/rulesets",
             body: Some(ruleset_body),
             needs: RulesetsManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/try-card",
+            body: Some(try_card_body),
+            needs: RulesetsView,
+            unscoped: true,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/bin-ranges",
             body: None,
             needs: DataView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/fx-rates",
             body: None,
             needs: DataView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::POST,
             path: "/api/v1/admin/card-transactions",
             body: Some(card_transactions_body),
             needs: DataManage,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/users",
             body: None,
             needs: UsersView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/tenants",
             body: None,
             needs: UsersView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::POST,
             path: "/api/v1/admin/users",
             body: Some(user_body),
             needs: UsersManage,
+            unscoped: false,
         },
         Endpoint {
             method: Method::GET,
             path: "/api/v1/admin/users/{admin}",
             body: None,
             needs: UsersView,
+            unscoped: false,
         },
         Endpoint {
             method: Method::PUT,
             path: "/api/v1/admin/users/{target}",
             body: Some(user_body),
             needs: UsersManage,
+            unscoped: false,
         },
         Endpoint {
             method: Method::DELETE,
             path: "/api/v1/admin/users/{target}",
             body: None,
             needs: UsersManage,
+            unscoped: false,
         },
     ]
 }
@@ -267,7 +316,7 @@ async fn every_role_against_every_endpoint() {
                 let (status, body) = app
                     .call(ep.method.clone(), &path, &token, ep.body.map(|f| f()))
                     .await;
-                let expect_allowed = allowed(role, ep.needs).is_some();
+                let expect_allowed = ep.allows(role);
                 if expect_allowed {
                     assert!(
                         status.is_success(),

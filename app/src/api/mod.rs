@@ -9,6 +9,7 @@ pub mod operations;
 pub mod rules;
 pub mod session;
 pub mod terms;
+pub mod try_card;
 pub mod users;
 
 #[cfg(feature = "ssr")]

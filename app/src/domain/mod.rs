@@ -8,9 +8,11 @@
 //! * [`ruleset`] — [`Ruleset`], its form [`RulesetDraft`] and validation ([`FieldError`]).
 //! * [`index`] — [`RulesetIndex`]: candidate rulesets prepared for fast matching.
 //! * [`engine`] — [`decide`] / [`decide_explained`] and [`confirm_guests`].
+//! * [`entitlement`] — what a card has left under a ruleset (the Enrolled cards screen).
 
 pub mod card;
 pub mod engine;
+pub mod entitlement;
 pub mod index;
 pub mod money;
 pub mod ruleset;
@@ -22,6 +24,7 @@ pub use engine::{
     OperationStatus, RejectCode, RpmHook, RulesetUsage, SpendCheck, TraceStep, TraceStepKind,
     UsageRecord,
 };
+pub use entitlement::{entitlement, Entitlement};
 pub use index::RulesetIndex;
 pub use money::{Currency, FxRate, FxTable, Money, MoneyError};
 pub use ruleset::{

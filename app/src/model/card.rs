@@ -57,10 +57,30 @@ pub struct CardView {
     pub created_at: i64,
 }
 
-/// Details: the card and its recent operations.
+/// Details: the card, what it has left under each ruleset, and its recent operations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CardDetail {
     pub card: CardView,
     pub completed_entries: u64,
+    /// One per active ruleset the card's ICA, BIN and product fall under.
+    #[serde(default)]
+    pub visits: Vec<CardVisits>,
     pub recent: Vec<super::OperationView>,
+}
+
+/// The card's free and paid visits available under one ruleset now (see
+/// `domain::entitlement`; location caps and cooldowns are decided at the door).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardVisits {
+    pub ruleset_id: String,
+    pub ruleset_name: String,
+    pub ruleset_version: u32,
+    /// `None` = counted over the ruleset's whole validity.
+    pub period_days: Option<u32>,
+    pub free_used: u32,
+    pub paid_used: u32,
+    /// `None` = unlimited.
+    pub free_available: Option<u32>,
+    /// `None` = unlimited.
+    pub paid_available: Option<u32>,
 }

@@ -49,3 +49,5 @@ pub use rules::*;
 pub mod data;
 pub use data::*;
 pub mod rules_form;
+pub mod try_card;
+pub use try_card::*;

@@ -110,6 +110,10 @@ fn card_row(c: CardView) -> impl IntoView {
     }
 }
 
+fn visits_left(n: Option<u32>) -> String {
+    n.map_or_else(|| "unlimited".to_owned(), |n| n.to_string())
+}
+
 #[component]
 pub fn CardDetailPage() -> impl IntoView {
     let params = use_params_map();
@@ -142,6 +146,33 @@ pub fn CardDetailPage() -> impl IntoView {
                                     {rows.into_iter().map(|(k, v)| view! { <tr><th scope="row">{k}</th><td class="mono">{v}</td></tr> }).collect_view()}
                                 </tbody>
                             </table>
+                            <h2>"Visits available"</h2>
+                            {if d.visits.is_empty() {
+                                view! { <p class="muted">"No active ruleset covers this card's ICA, BIN and product."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <table class="grid visits">
+                                        <thead><tr><th>"Rule"</th><th>"Period"</th><th>"Free used"</th><th>"Free available"</th><th>"Paid used"</th><th>"Paid available"</th></tr></thead>
+                                        <tbody>
+                                            {d.visits
+                                                .into_iter()
+                                                .map(|v| view! {
+                                                    <tr data-ruleset=v.ruleset_id.clone()>
+                                                        <td><A href=format!("/rules/{}", v.ruleset_id)>{format!("{} (v{})", v.ruleset_name, v.ruleset_version)}</A></td>
+                                                        <td>{v.period_days.map_or_else(|| "whole validity".to_owned(), |d| format!("last {d} days"))}</td>
+                                                        <td>{v.free_used}</td>
+                                                        <td>{visits_left(v.free_available)}</td>
+                                                        <td>{v.paid_used}</td>
+                                                        <td>{visits_left(v.paid_available)}</td>
+                                                    </tr>
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                    <p class="muted">"Location caps and cooldowns apply at the door."</p>
+                                }
+                                    .into_any()
+                            }}
                             <h2>"Recent operations"</h2>
                             <table class="grid">
                                 <thead><tr><th>"Date"</th><th>"Status"</th><th>"Location"</th><th>"Amount"</th><th>"Rule"</th></tr></thead>

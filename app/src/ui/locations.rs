@@ -2,6 +2,7 @@
 //! the terminal list (add terminal, pairing code shown once, unpair, delete).
 
 use super::common::{action_error, field_error, fmt_ms, form_error};
+use super::try_card::LocationTryCard;
 use crate::api::locations::{
     get_location, list_locations, list_services, list_terminals, AddTerminal, CreateLocation,
     DeleteLocation, DeleteTerminal, IssuePairingCode, UnpairTerminal, UpdateLocation,
@@ -396,6 +397,7 @@ pub fn LocationDetailsPage() -> impl IntoView {
                                 <dt>"Created"</dt><dd>{format!("{} by {}", fmt_ms(l.created_at), l.created_by)}</dd>
                                 <dt>"Modified"</dt><dd>{format!("{} by {}", fmt_ms(l.updated_at), l.modified_by)}</dd>
                             </dl>
+                            <LocationTryCard location_id=l.id.clone()/>
                             <h2>"Terminals"</h2>
                             {move || code.value().get().map(|r| match r {
                                 Ok(c) => view! {

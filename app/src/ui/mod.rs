@@ -12,6 +12,7 @@ mod login;
 mod operations;
 mod rules;
 mod terms;
+mod try_card;
 mod users;
 
 use leptos::prelude::*;

@@ -3,6 +3,7 @@
 
 use super::common::{action_error, fmt_ms, form_error};
 use super::locations::{can, form_field, urlencode};
+use super::try_card::RuleTryCard;
 use crate::api::rules::{get_ruleset, list_rulesets, rule_locations, DeleteRuleset, SaveRuleset};
 use crate::model::rules_form::{check_form, form_from_draft, FormMap, FORM_KEYS};
 use crate::model::{AppError, Capability, RulesetFilter, RulesetSummary, SERVICE_CODES};
@@ -179,6 +180,7 @@ pub fn RuleDetailsPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            <RuleTryCard scope=d.locations.clone() services=d.services.clone()/>
                             {move || {
                                 let rid = rid.clone();
                                 manage.get().then(move || view! {

@@ -297,6 +297,42 @@ pub async fn candidates<C: ConnectionTrait>(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    current_versions(db, ids, now_ms).await
+}
+
+/// Active, not deleted rulesets with a BIN range of `ica` that overlaps the card's leading
+/// digits `bin` (an enrolled card keeps 6): the rulesets the card may fall under somewhere.
+pub async fn for_card_bin<C: ConnectionTrait>(
+    db: &C,
+    ica: &str,
+    bin: &str,
+    now_ms: i64,
+) -> Result<Vec<Ruleset>, DbErr> {
+    let card = bin.as_bytes();
+    let overlaps = |from: &str, to: &str| {
+        let (from, to) = (from.as_bytes(), to.as_bytes());
+        let n = card.len().min(from.len()).min(to.len());
+        n > 0 && from[..n] <= card[..n] && card[..n] <= to[..n]
+    };
+    let ids: Vec<String> = ruleset_bin_ranges::Entity::find()
+        .filter(ruleset_bin_ranges::Column::Ica.eq(ica))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|b| overlaps(&b.bin_from, &b.bin_to))
+        .map(|b| b.ruleset_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    current_versions(db, ids, now_ms).await
+}
+
+/// The current versions of those of `ids` that are valid at `now_ms` and not deleted.
+async fn current_versions<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<String>,
+    now_ms: i64,
+) -> Result<Vec<Ruleset>, DbErr> {
     if ids.is_empty() {
         return Ok(vec![]);
     }

@@ -4,7 +4,8 @@ use super::super::entity::{enrolled_cards, operations};
 use super::super::error::{ServiceError, ServiceResult};
 use super::super::repo;
 use super::super::{Backend, Principal};
-use crate::model::{paging, Capability, CardDetail, CardFilter, CardView, Page, Role};
+use crate::domain::entitlement;
+use crate::model::{paging, Capability, CardDetail, CardFilter, CardView, CardVisits, Page, Role};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
@@ -72,10 +73,45 @@ pub async fn get(b: &Backend, p: &Principal, id: &str) -> ServiceResult<CardDeta
         .into_iter()
         .map(super::operations::view)
         .collect();
+    let visits = visits(b, &card).await?;
     let issuers = repo::enrolled_cards::issuer_names(&b.db).await?;
     Ok(CardDetail {
         card: view(card, &issuers),
         completed_entries,
+        visits,
         recent,
     })
+}
+
+/// Free and paid visits available now under each ruleset the card may fall under.
+async fn visits(b: &Backend, card: &enrolled_cards::Model) -> ServiceResult<Vec<CardVisits>> {
+    let now = b.clock.now();
+    let now_ms = now.timestamp_millis();
+    let rulesets = repo::rulesets::for_card_bin(&b.db, &card.ica, &card.bin, now_ms).await?;
+    let rulesets: Vec<_> = rulesets
+        .into_iter()
+        .filter(|r| r.product_codes.is_empty() || r.product_codes.contains(&card.product_code))
+        .collect();
+    if rulesets.is_empty() {
+        return Ok(vec![]);
+    }
+    let history = repo::card_facts::history(&b.db, &card.pan_hash, now_ms).await?;
+    let mut out: Vec<CardVisits> = rulesets
+        .iter()
+        .map(|r| {
+            let e = entitlement(r, &history, now);
+            CardVisits {
+                ruleset_id: r.id.to_string(),
+                ruleset_name: r.name.clone(),
+                ruleset_version: r.version,
+                period_days: e.period_days,
+                free_used: e.free_used,
+                paid_used: e.paid_used,
+                free_available: e.free_left,
+                paid_available: e.paid_left,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.ruleset_name.cmp(&b.ruleset_name));
+    Ok(out)
 }

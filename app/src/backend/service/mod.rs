@@ -17,4 +17,5 @@ pub mod reports;
 pub mod rulesets;
 pub mod terminals;
 pub mod terms;
+pub mod try_card;
 pub mod users;

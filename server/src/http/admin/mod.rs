@@ -12,6 +12,7 @@ pub mod rulesets;
 pub mod schema;
 pub mod terminals;
 pub mod terms;
+pub mod try_card;
 pub mod users;
 
 use super::AppState;
@@ -104,6 +105,7 @@ pub fn routes() -> Router<AppState> {
                 .put(locations::update)
                 .delete(locations::delete),
         )
+        .route("/api/v1/admin/try-card", post(try_card::try_card))
         .route("/api/v1/admin/tenants", get(users::tenants))
         .route("/api/v1/admin/users", get(users::list).post(users::create))
         .route(

@@ -45,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         super::rulesets::delete,
         super::rulesets::versions,
         super::rulesets::version,
+        super::try_card::try_card,
         super::terms::list,
         super::terms::upload,
         super::terms::content,
@@ -61,8 +62,8 @@ use utoipa::{Modify, OpenApi};
     ),
     modifiers(&AdminAuth),
     tags((name = "admin", description = "The panel's services for API clients: operations, \
-enrolled cards, reports, locations and their terminals, reference data, rulesets, T&C documents \
-and users.\n\n\
+enrolled cards, reports, locations and their terminals, reference data, rulesets (and trying a \
+card against them), T&C documents and users.\n\n\
 **Authentication.** `POST /api/v1/auth/token` with e-mail and password returns a short-lived \
 token; send it as `Authorization: Bearer <token>` (security scheme `bearer`). The panel's session \
 cookie (`ac_session`, scheme `session`) is also accepted by the report downloads \
@@ -137,6 +138,7 @@ mod tests {
         ("/api/v1/admin/rulesets/{id}", &["get", "put", "delete"]),
         ("/api/v1/admin/rulesets/{id}/versions", &["get"]),
         ("/api/v1/admin/rulesets/{id}/versions/{version}", &["get"]),
+        ("/api/v1/admin/try-card", &["post"]),
         ("/api/v1/admin/terms", &["get", "post"]),
         ("/api/v1/admin/terms/{id}/content", &["get"]),
         ("/api/v1/admin/consent", &["get", "post"]),

@@ -327,8 +327,27 @@ pub struct CardView {
 pub struct CardDetail {
     pub card: CardView,
     pub completed_entries: u64,
+    /// Visits available under each active ruleset the card's ICA, BIN and product fall under.
+    pub visits: Vec<CardVisits>,
     /// Recent operations of the card.
     pub recent: Vec<OperationView>,
+}
+
+/// The card's free and paid visits under one ruleset now (location caps and cooldowns are
+/// decided at the door).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CardVisits {
+    pub ruleset_id: String,
+    pub ruleset_name: String,
+    pub ruleset_version: u32,
+    /// The rolling period in days; null = the ruleset's whole validity.
+    pub period_days: Option<u32>,
+    pub free_used: u32,
+    pub paid_used: u32,
+    /// null = unlimited.
+    pub free_available: Option<u32>,
+    /// null = unlimited.
+    pub paid_available: Option<u32>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -769,6 +788,61 @@ pub struct ConsentInput {
     pub document_ids: Vec<String>,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Try a card
+
+/// `POST /api/v1/admin/try-card`: a test card number at a location and time.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct TryCardInput {
+    /// 12–19 digits passing the Luhn check (spaces and dashes are ignored). Never echoed back.
+    pub pan: String,
+    pub location_id: String,
+    /// UTC, `YYYY-MM-DDTHH:MM` or RFC 3339; empty or absent = now.
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+/// The engine's decision, explained; nothing was recorded.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct TryCardResult {
+    /// First 6, `******`, last 4.
+    pub masked_pan: String,
+    pub location_id: String,
+    pub location_name: String,
+    /// The instant decided at (RFC 3339, UTC).
+    pub at: DateTime<Utc>,
+    pub granted: bool,
+    /// One line: `GRANTED under "World lounge access" v1: free entry`, or
+    /// `REJECTED: <code> — <explanation>`.
+    pub outcome: String,
+    /// The POS reject code of a rejection.
+    pub reject_code: Option<String>,
+    /// Why it was rejected (for operators).
+    pub explanation: Option<String>,
+    /// The ruleset that granted, or whose failure decided the rejection.
+    pub ruleset_id: Option<String>,
+    /// Its name and version.
+    pub ruleset: Option<String>,
+    /// A grant's terms: cardholder price, remaining visits, guest allowances.
+    pub details: Vec<String>,
+    /// The engine's steps in order, then the decision.
+    pub steps: Vec<TryCardStep>,
+}
+
+/// One step of the explanation.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct TryCardStep {
+    pub ruleset_id: Option<String>,
+    /// The ruleset's name and version, when the step concerns one.
+    pub ruleset: Option<String>,
+    /// What was checked: `Card (BIN table)`, `Validity`, `Service`, `Location`, `BIN range`,
+    /// `Issuer country`, `Product`, `Ruleset matches`, `Cardholder entries`, `Spend`, …,
+    /// `Decision`.
+    pub step: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -823,6 +897,7 @@ mod tests {
         mirrors::<DashboardData, m::DashboardData>(&[]);
         mirrors::<CardView, m::CardView>(&[]);
         mirrors::<CardDetail, m::CardDetail>(&[]);
+        mirrors::<CardVisits, m::CardVisits>(&[]);
         mirrors::<LocationView, m::LocationView>(&[]);
         mirrors::<LocationInput, m::LocationInput>(&[]);
         mirrors::<ServiceView, m::ServiceView>(&[]);
@@ -849,6 +924,9 @@ mod tests {
         mirrors::<DocumentView, m::DocumentView>(&[]);
         mirrors::<DocumentUpload, m::DocumentUpload>(&[]);
         mirrors::<ConsentInput, m::ConsentInput>(&[]);
+        mirrors::<TryCardInput, m::TryCardInput>(&[]);
+        mirrors::<TryCardResult, m::TryCardResult>(&[]);
+        mirrors::<TryCardStep, m::TryCardStep>(&[]);
     }
 
     #[test]
