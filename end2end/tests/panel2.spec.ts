@@ -172,3 +172,40 @@ test('operations: a terminal entry appears live without reload, then the admin r
   await screen(page, 'panel2-operation-reversed');
   expect(errors).toEqual([]);
 });
+
+test('fleet: status filter in the URL, a terminal with its processor mappings and the metrics chart', async ({ page }) => {
+  const errors = watchPageErrors(page);
+  await signIn(page);
+  await page.goto('/fleet');
+  await waitForHydration(page);
+  await expect(page.getByRole('heading', { name: 'Fleet', exact: true })).toBeVisible();
+  await expect(page.locator('#fleet tbody tr').first()).toBeVisible();
+
+  // Filter by one status: kept in the URL, every row has it.
+  await page.locator('#fleet-filters input[name="status"][value="active"]').check();
+  await page.locator('#fleet-filters').getByRole('button', { name: 'Filter', exact: true }).click();
+  await expect(page).toHaveURL(/[?&]status=active/);
+  const rows = page.locator('#fleet tbody tr');
+  await expect(rows.first()).toBeVisible();
+  await expect(page.locator('#fleet tbody tr:not([data-status="active"])')).toHaveCount(0);
+  await expect(page.locator('#fleet-filters input[name="status"][value="active"]')).toBeChecked();
+  await expect(page.locator('#fleet-metrics figure.chart svg').first()).toBeVisible();
+  await screen(page, 'panel2-fleet');
+
+  // A terminal's page: add a processor mapping, see it listed, and the metrics chart.
+  await rows.first().getByRole('link').click();
+  await expect(page).toHaveURL(/\/fleet\/term_/);
+  await expect(page.getByRole('heading', { name: 'Terminal', exact: true })).toBeVisible();
+  await waitForHydration(page);
+  await expect(page.locator('#fleet-status-form')).toBeVisible();
+  const tid = `E2E${Date.now() % 100_000_000}`;
+  await page.locator('#fleet-processor').selectOption('upsl');
+  await page.locator('#fleet-processor-tid').fill(tid);
+  await page.getByRole('button', { name: 'Add mapping', exact: true }).click();
+  await expect(page.locator('#fleet-mappings tbody tr', { hasText: tid })).toHaveCount(1);
+  await expect(page.locator('#fleet-mappings tbody tr', { hasText: tid })).toContainText('upsl');
+  await expect(page.locator('#fleet-events li').first()).toBeVisible();
+  await expect(page.locator('#fleet-metrics figure.chart svg').first()).toBeVisible();
+  await screen(page, 'panel2-fleet-details');
+  expect(errors).toEqual([]);
+});

@@ -767,8 +767,20 @@ async fn export_benchmark() {
                 let out = std::process::Command::new("psql")
                     .arg(&url)
                     .arg("-c")
+                    .arg(format!(
+                        "SET search_path TO {}",
+                        app.db.schema.as_deref().unwrap_or("public")
+                    ))
+                    .arg("-c")
                     .arg("COPY (SELECT * FROM operations WHERE terminal_serial = 'T-BENCH' ORDER BY occurred_at, id) TO STDOUT CSV HEADER")
                     .output();
+                match &out {
+                    Ok(o) if !o.status.success() => {
+                        println!("psql COPY failed: {}", String::from_utf8_lossy(&o.stderr))
+                    }
+                    Err(e) => println!("psql not run: {e}"),
+                    _ => {}
+                }
                 if let Some(o) = out.ok().filter(|o| o.status.success()) {
                     let secs = started.elapsed().as_secs_f64();
                     println!(

@@ -4,6 +4,7 @@
 pub mod cards;
 pub mod dashboard;
 pub mod data;
+pub mod fleet;
 pub mod locations;
 pub mod operations;
 pub mod rules;

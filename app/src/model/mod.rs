@@ -51,3 +51,5 @@ pub use data::*;
 pub mod rules_form;
 pub mod try_card;
 pub use try_card::*;
+pub mod fleet;
+pub use fleet::*;

@@ -24,6 +24,9 @@ fn nav_items(me: &Me) -> Vec<(&'static str, &'static str)> {
     if can(Capability::DataView) {
         items.push(("/data", "BIN & FX"));
     }
+    if can(Capability::FleetApi) {
+        items.push(("/fleet", "Fleet"));
+    }
     items.push(("/terms", "Terms & Conditions"));
     items
 }

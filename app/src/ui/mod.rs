@@ -6,6 +6,7 @@ mod common;
 mod consent;
 mod dashboard;
 mod data;
+mod fleet;
 mod layout;
 mod locations;
 mod login;
@@ -78,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("terms") view=terms::TermsPage/>
                     <Route path=path!("data") view=data::DataPage/>
                     <Route path=path!("consent") view=consent::ConsentPage/>
+                    <Route path=path!("fleet") view=fleet::FleetPage/>
+                    <Route path=path!("fleet/:id") view=fleet::FleetTerminalPage/>
                 </ParentRoute>
             </Routes>
         </Router>
