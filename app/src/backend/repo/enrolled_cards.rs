@@ -77,7 +77,8 @@ pub async fn page_after<D: ConnectionTrait>(
 ) -> Result<Vec<enrolled_cards::Model>, DbErr> {
     let mut q = select(f, icas);
     if let Some((at, id)) = after {
-        q = q.filter(
+        // Redundant bound: lets the planner start the range scan at the page boundary.
+        q = q.filter(C::EnrolledAt.gte(at)).filter(
             Condition::any()
                 .add(C::EnrolledAt.gt(at))
                 .add(Condition::all().add(C::EnrolledAt.eq(at)).add(C::Id.gt(id))),

@@ -115,7 +115,9 @@ pub async fn page_after<C2: ConnectionTrait>(
 ) -> Result<Vec<operations::Model>, DbErr> {
     let mut q = select(f, scope);
     if let Some((at, id)) = after {
-        q = q.filter(
+        // The redundant `occurred_at >= at` lets the planners start the index range scan at
+        // the page boundary; with the OR alone each page rescans from the first row.
+        q = q.filter(C::OccurredAt.gte(at)).filter(
             Condition::any()
                 .add(C::OccurredAt.gt(at))
                 .add(Condition::all().add(C::OccurredAt.eq(at)).add(C::Id.gt(id))),
