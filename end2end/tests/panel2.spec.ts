@@ -74,6 +74,16 @@ test('operations: filters in the URL, live note, export downloads a file', async
   await page.locator('a', { hasText: 'CSV' }).first().click();
   const download = await downloadPromise;
   expect(download.suggestedFilename()).toBe('operations-summary.csv');
+
+  // Hydrated, an export is fetched in the page with a progress line, then saved as a Blob.
+  const progress = page.locator('p.exports .export-progress');
+  await expect(progress).toContainText('Done: operations-summary.csv');
+  const detailedPromise = page.waitForEvent('download');
+  await page.locator('p.exports a', { hasText: 'CSV' }).nth(1).click();
+  const detailed = await detailedPromise;
+  expect(detailed.suggestedFilename()).toBe('operations-detailed.csv');
+  await expect(progress).toHaveAttribute('data-state', 'done');
+  await expect(progress).toContainText(/Done: operations-detailed\.csv, \d+\.\d [kM]B/);
   expect(errors).toEqual([]);
 });
 

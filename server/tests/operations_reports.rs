@@ -769,6 +769,40 @@ async fn exports_cross_keyset_pages_without_loss_or_repeats() {
         assert_eq!(ids.len() as u64, n, "{}: every row once", app.db.name());
         let unique: std::collections::HashSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{}: no repeats", app.db.name());
+
+        // As a browser asks for them (gzip): each compressed stream ends cleanly, no cut-off.
+        let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+        for (kind, format) in [
+            ("detailed", "csv"),
+            ("summary", "csv"),
+            ("detailed", "xlsx"),
+            ("summary", "xlsx"),
+        ] {
+            let mut resp = raw
+                .get(app.url(&format!(
+                    "/api/v1/admin/reports/operations?format={format}&kind={kind}&terminal=T-PAGES"
+                )))
+                .header("accept-encoding", "gzip")
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            assert_eq!(
+                resp.headers()["content-encoding"],
+                "gzip",
+                "{kind} {format}"
+            );
+            let mut gz = 0usize;
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) => gz += chunk.len(),
+                    Ok(None) => break,
+                    Err(e) => panic!("{kind} {format}: cut off after {gz} bytes: {e}"),
+                }
+            }
+            assert!(gz > 0, "{kind} {format}");
+        }
         app.finish().await;
     }
 }

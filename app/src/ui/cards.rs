@@ -1,6 +1,7 @@
 //! Enrolled cards: the list with the seed's filters (in the URL), details, export.
 
 use super::common::fmt_ms;
+use super::export::{ExportLink, ExportProgress, ExportStatus};
 use super::operations::amount;
 use crate::api::cards::{get_card, list_cards};
 use crate::model::{CardFilter, CardView};
@@ -52,6 +53,7 @@ pub fn CardsPage() -> impl IntoView {
         }
         url
     };
+    ExportProgress::provide();
     view! {
         <Title text="Enrolled cards · Access Control"/>
         <h1>"Enrolled cards"</h1>
@@ -68,8 +70,11 @@ pub fn CardsPage() -> impl IntoView {
         </Form>
         <p class="exports">
             "Export report: "
-            <a href=move || export("csv") download rel="external">"CSV"</a>" · "
-            <a href=move || export("xlsx") download rel="external">"XLSX"</a>
+            <ExportLink href=move || export("csv") name="enrolled-cards.csv" label="CSV"/>
+            " · "
+            <ExportLink href=move || export("xlsx") name="enrolled-cards.xlsx" label="XLSX"/>
+            " "
+            <ExportStatus/>
         </p>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

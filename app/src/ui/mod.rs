@@ -6,6 +6,7 @@ mod common;
 mod consent;
 mod dashboard;
 mod data;
+mod export;
 mod fleet;
 mod layout;
 mod locations;

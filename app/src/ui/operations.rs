@@ -6,6 +6,7 @@
 //! so new entries appear without a reload.
 
 use super::common::{action_error, fmt_ms, form_error};
+use super::export::{ExportLink, ExportProgress, ExportStatus};
 use crate::api::operations::{
     get_operation, list_operations, operation_locations, operation_rule, operation_transactions,
     ReverseOperation,
@@ -224,15 +225,19 @@ fn ExportLinks(filter: Memo<OperationFilter>) -> impl IntoView {
         }
         url
     };
+    ExportProgress::provide();
     view! {
         <p class="exports">
             "Export report: Summary "
-            <a href=move || href("csv", "summary") download rel="external">"CSV"</a>" · "
-            <a href=move || href("xlsx", "summary") download rel="external">"XLSX"</a>
+            <ExportLink href=move || href("csv", "summary") name="operations-summary.csv" label="CSV"/>
+            " · "
+            <ExportLink href=move || href("xlsx", "summary") name="operations-summary.xlsx" label="XLSX"/>
             " — Detailed "
-            <a href=move || href("csv", "detailed") download rel="external">"CSV"</a>" · "
-            <a href=move || href("xlsx", "detailed") download rel="external">"XLSX"</a>
-            <span class="muted">" (large exports stream; your browser shows the download's progress)"</span>
+            <ExportLink href=move || href("csv", "detailed") name="operations-detailed.csv" label="CSV"/>
+            " · "
+            <ExportLink href=move || href("xlsx", "detailed") name="operations-detailed.xlsx" label="XLSX"/>
+            " "
+            <ExportStatus/>
         </p>
     }
 }

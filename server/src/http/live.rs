@@ -68,13 +68,14 @@ pub async fn operations_events(
     let mut rx = feed.0;
     // The first event goes out at once, so the browser knows the feed is up.
     rx.mark_changed();
-    let events = stream::unfold(rx, |mut rx| async move {
+    // Fused, like every body stream: layers may poll once more after the end.
+    let events = futures_util::StreamExt::fuse(stream::unfold(rx, |mut rx| async move {
         rx.changed().await.ok()?;
         let (at, n) = *rx.borrow_and_update();
         let event = Event::default()
             .event("operations")
             .data(format!("{at}-{n}"));
         Some((Ok(event), rx))
-    });
+    }));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -264,9 +264,11 @@ impl Source {
 type Chunk = Result<Bytes, io::Error>;
 
 fn stream_response(rx: mpsc::Receiver<Chunk>, format: Format, name: &str) -> Response {
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
+    // Fused: a body layer (gzip) may poll again after the end, which `unfold` alone forbids.
+    let stream =
+        futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        }));
     let (ctype, ext) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
         Format::Xlsx => (
