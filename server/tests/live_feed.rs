@@ -9,27 +9,6 @@ use common::TestApp;
 use reqwest::StatusCode;
 use std::time::Duration;
 
-async fn session_cookie(app: &TestApp) -> String {
-    let resp = app
-        .http
-        .post(app.url("/api/fn/login"))
-        .form(&[
-            ("email", demo::ADMIN_EMAIL),
-            ("password", common::ADMIN_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("ac_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_owned()
-}
-
 /// Reads the stream until the next `operations` event; its data (the change mark).
 async fn next_event(resp: &mut reqwest::Response, buf: &mut String) -> String {
     let read = async {
@@ -69,7 +48,7 @@ async fn open_lists_hear_of_new_and_changed_operations() {
         let mut feed = app
             .http
             .get(app.url("/api/panel/operations/events"))
-            .header("cookie", session_cookie(&app).await)
+            .header("cookie", app.admin_cookie().await)
             .send()
             .await
             .unwrap();

@@ -912,25 +912,7 @@ async fn panel_pages_render_and_cookie_download() {
             },
         )
         .await;
-        let resp = app
-            .http
-            .post(app.url("/api/fn/login"))
-            .form(&[
-                ("email", demo::ADMIN_EMAIL),
-                ("password", common::ADMIN_PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let cookie = resp
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("ac_session="))
-            .and_then(|v| v.split(';').next())
-            .expect("session cookie")
-            .to_owned();
+        let cookie = app.admin_cookie().await;
         let page = |path: String| {
             let req = app
                 .http

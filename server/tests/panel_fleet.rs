@@ -9,24 +9,6 @@ use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-async fn session_cookie(app: &TestApp, email: &str, password: &str) -> String {
-    let resp = app
-        .http
-        .post(app.url("/api/fn/login"))
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("ac_session="))
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_else(|| panic!("session cookie of {email}"))
-        .to_owned()
-}
-
 /// A server function of the fleet screens, called as the browser calls it.
 async fn call(
     app: &TestApp,
@@ -92,7 +74,7 @@ async fn admin_lists_changes_status_assigns_and_maps() {
         let token = app.admin_token().await;
         let pos = paired(&app, &token, LOC_WAW_LOUNGE, "SIM-PANEL-FLEET-1", 0).await;
         assert!(pos.ping().await.is_ok(), "{db}");
-        let cookie = session_cookie(&app, demo::ADMIN_EMAIL, common::ADMIN_PASSWORD).await;
+        let cookie = app.admin_cookie().await;
 
         // No filter at all (an empty body) lists every terminal.
         let (s, all) = call(&app, &cookie, "list", &[]).await;
@@ -356,9 +338,11 @@ async fn admin_lists_changes_status_assigns_and_maps() {
 async fn only_admins_may_use_the_fleet_functions() {
     for app in TestApp::each().await {
         let db = app.db.name();
-        let admin = session_cookie(&app, demo::ADMIN_EMAIL, common::ADMIN_PASSWORD).await;
+        let admin = app.admin_cookie().await;
         let id = terminal_id(&app, &admin, demo::READY_TERMINAL).await;
-        let user = session_cookie(&app, "user@demo.example", &app.others_password).await;
+        let user = app
+            .session_cookie("user@demo.example", &app.others_password)
+            .await;
         for (endpoint, form) in [
             ("list", vec![]),
             ("get", vec![("id", id.as_str())]),
@@ -413,7 +397,7 @@ async fn only_admins_may_use_the_fleet_functions() {
 async fn fleet_pages_render_on_the_server() {
     for app in TestApp::each().await {
         let db = app.db.name();
-        let cookie = session_cookie(&app, demo::ADMIN_EMAIL, common::ADMIN_PASSWORD).await;
+        let cookie = app.admin_cookie().await;
         let id = terminal_id(&app, &cookie, demo::READY_TERMINAL).await;
         let (s, html) = page(&app, &cookie, "/fleet").await;
         assert_eq!(s, StatusCode::OK, "{db}");

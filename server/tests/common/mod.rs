@@ -94,6 +94,30 @@ impl TestApp {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// Sign in through the panel's login server function; the `ac_session=…` cookie pair.
+    pub async fn session_cookie(&self, email: &str, password: &str) -> String {
+        let resp = self
+            .http
+            .post(self.url("/api/fn/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("login request");
+        resp.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("ac_session="))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_else(|| panic!("session cookie of {email}"))
+            .to_owned()
+    }
+
+    /// The demo admin's panel session cookie.
+    pub async fn admin_cookie(&self) -> String {
+        self.session_cookie(demo::ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
     pub async fn admin_token(&self) -> String {
         self.token(demo::ADMIN_EMAIL, ADMIN_PASSWORD).await
     }
