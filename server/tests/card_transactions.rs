@@ -32,17 +32,7 @@ fn fields(body: &Value) -> Vec<String> {
 }
 
 async fn post_csv(app: &TestApp, token: &str, csv: &str) -> (StatusCode, Value) {
-    let resp = app
-        .http
-        .post(app.url(IMPORT))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(csv.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
+    let (status, text) = app.post_csv(IMPORT, token, csv).await;
     assert!(!text.contains(FRESH) && !text.contains(OTHER), "{text}");
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }

@@ -828,17 +828,8 @@ async fn rulesets_versions_validation_and_scope() {
 }
 
 async fn post_csv(app: &TestApp, token: &str, path: &str, csv: &str) -> (StatusCode, Value) {
-    let resp = app
-        .http
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(csv.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let (status, text) = app.post_csv(path, token, csv).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 #[tokio::test]

@@ -9,8 +9,8 @@ use crate::api::fleet::{
     SetPrimaryMapping, UnassignTerminal, UpdateTerminalStatus,
 };
 use crate::model::{
-    FleetAssignment, FleetEvent, FleetFilter, FleetMapping, FleetMetricsQuery, FleetProcessor,
-    FleetTerminalDetail, FleetTerminalRow, FLEET_STATUSES,
+    AppError, FleetAssignment, FleetEvent, FleetFilter, FleetMapping, FleetMetricsQuery,
+    FleetProcessor, FleetTerminalDetail, FleetTerminalRow, FLEET_STATUSES,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -97,6 +97,20 @@ const SORTS: [(&str, &str); 4] = [
 ];
 const ORDERS: [(&str, &str); 2] = [("", "Newest first"), ("asc", "Oldest first")];
 
+/// A labelled text input of a form with its field error beneath.
+fn text_field(
+    label: &'static str,
+    id: &'static str,
+    name: &'static str,
+    maxlength: u32,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input id=id name=name maxlength=maxlength/>
+        {field_error(error, name)}
+    }
+}
 #[component]
 pub fn FleetPage() -> impl IntoView {
     let filter = query_filter();
@@ -402,9 +416,7 @@ fn StatusForm(
                     .collect_view()}
             </select>
             {field_error(error, "status")}
-            <label for="fleet-reason">"Reason"</label>
-            <input id="fleet-reason" name="reason" maxlength="500"/>
-            {field_error(error, "reason")}
+            {text_field("Reason", "fleet-reason", "reason", 500, error)}
             <div class="actions">
                 <button type="submit" disabled=move || action.pending().get()>"Change status"</button>
             </div>
@@ -433,21 +445,11 @@ fn AssignmentForm(
             <h2>{heading}</h2>
             {form_error(error)}
             <input type="hidden" name="id" value=id/>
-            <label for="fleet-business-id">"Business ID"</label>
-            <input id="fleet-business-id" name="business_id" maxlength="64"/>
-            {field_error(error, "business_id")}
-            <label for="fleet-business-name">"Business name"</label>
-            <input id="fleet-business-name" name="business_name" maxlength="200"/>
-            {field_error(error, "business_name")}
-            <label for="fleet-ledger-id">"Ledger account ID"</label>
-            <input id="fleet-ledger-id" name="ledger_account_id" maxlength="64"/>
-            {field_error(error, "ledger_account_id")}
-            <label for="fleet-ledger-name">"Ledger account name"</label>
-            <input id="fleet-ledger-name" name="ledger_account_name" maxlength="200"/>
-            {field_error(error, "ledger_account_name")}
-            <label for="fleet-assign-reason">"Reason"</label>
-            <input id="fleet-assign-reason" name="assignment_reason" maxlength="500"/>
-            {field_error(error, "assignment_reason")}
+            {text_field("Business ID", "fleet-business-id", "business_id", 64, error)}
+            {text_field("Business name", "fleet-business-name", "business_name", 200, error)}
+            {text_field("Ledger account ID", "fleet-ledger-id", "ledger_account_id", 64, error)}
+            {text_field("Ledger account name", "fleet-ledger-name", "ledger_account_name", 200, error)}
+            {text_field("Reason", "fleet-assign-reason", "assignment_reason", 500, error)}
             <div class="actions">
                 <button type="submit" disabled=move || assign.pending().get()>"Assign"</button>
             </div>

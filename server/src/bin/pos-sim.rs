@@ -82,28 +82,31 @@ enum Cmd {
     },
     /// Load test: pair N terminals through the admin API, run check + confirm entries with
     /// fresh cards, then pings on the same terminals; print throughput and latency percentiles.
-    Load {
-        #[arg(long, default_value = "http://127.0.0.1:3000")]
-        server: String,
-        #[arg(long, default_value = "admin@demo.example")]
-        admin_email: String,
-        #[arg(long, env = "DEMO_ADMIN_PASSWORD", hide_env_values = true)]
-        admin_password: String,
-        /// Location the load terminals are added to (default: the demo's Warsaw lounge).
-        #[arg(long, default_value = "00000000-0000-4000-8000-0000000000a1")]
-        location_id: String,
-        /// First digits of the generated cards; a ruleset at the location must cover them.
-        #[arg(long, default_value = "541234")]
-        bin: String,
-        #[arg(long, default_value_t = 20)]
-        terminals: usize,
-        /// Offered entries per second across all terminals; 0 = closed loop, as fast as possible.
-        #[arg(long, default_value_t = 0.0)]
-        rate: f64,
-        /// Seconds per phase (entries, then pings).
-        #[arg(long, default_value_t = 20.0)]
-        duration: f64,
-    },
+    Load(LoadArgs),
+}
+
+#[derive(clap::Args)]
+struct LoadArgs {
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    server: String,
+    #[arg(long, default_value = "admin@demo.example")]
+    admin_email: String,
+    #[arg(long, env = "DEMO_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: String,
+    /// Location the load terminals are added to (default: the demo's Warsaw lounge).
+    #[arg(long, default_value = "00000000-0000-4000-8000-0000000000a1")]
+    location_id: String,
+    /// First digits of the generated cards; a ruleset at the location must cover them.
+    #[arg(long, default_value = "541234")]
+    bin: String,
+    #[arg(long, default_value_t = 20)]
+    terminals: usize,
+    /// Offered entries per second across all terminals; 0 = closed loop, as fast as possible.
+    #[arg(long, default_value_t = 0.0)]
+    rate: f64,
+    /// Seconds per phase (entries, then pings).
+    #[arg(long, default_value_t = 20.0)]
+    duration: f64,
 }
 
 fn terminal(state: &StateDir) -> anyhow::Result<Terminal> {
@@ -119,37 +122,32 @@ fn print(v: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
-#[allow(clippy::too_many_arguments)]
-fn load_config(
-    server: String,
-    admin_email: String,
-    admin_password: String,
-    location_id: String,
-    bin: String,
-    terminals: usize,
-    rate: f64,
-    duration: f64,
-) -> anyhow::Result<load::LoadConfig> {
-    anyhow::ensure!(terminals > 0, "--terminals must be at least 1");
-    anyhow::ensure!(
-        duration > 0.0 && duration.is_finite(),
-        "--duration must be a positive number of seconds"
-    );
-    anyhow::ensure!(rate >= 0.0 && rate.is_finite(), "--rate must be 0 or more");
-    anyhow::ensure!(
-        (1..=12).contains(&bin.len()) && bin.bytes().all(|b| b.is_ascii_digit()),
-        "--bin must be 1 to 12 digits"
-    );
-    Ok(load::LoadConfig {
-        server,
-        admin_email,
-        admin_password,
-        location_id,
-        bin,
-        terminals,
-        rate,
-        duration: std::time::Duration::from_secs_f64(duration),
-    })
+impl LoadArgs {
+    fn config(self) -> anyhow::Result<load::LoadConfig> {
+        anyhow::ensure!(self.terminals > 0, "--terminals must be at least 1");
+        anyhow::ensure!(
+            self.duration > 0.0 && self.duration.is_finite(),
+            "--duration must be a positive number of seconds"
+        );
+        anyhow::ensure!(
+            self.rate >= 0.0 && self.rate.is_finite(),
+            "--rate must be 0 or more"
+        );
+        anyhow::ensure!(
+            (1..=12).contains(&self.bin.len()) && self.bin.bytes().all(|b| b.is_ascii_digit()),
+            "--bin must be 1 to 12 digits"
+        );
+        Ok(load::LoadConfig {
+            server: self.server,
+            admin_email: self.admin_email,
+            admin_password: self.admin_password,
+            location_id: self.location_id,
+            bin: self.bin,
+            terminals: self.terminals,
+            rate: self.rate,
+            duration: std::time::Duration::from_secs_f64(self.duration),
+        })
+    }
 }
 
 #[tokio::main]
@@ -163,26 +161,8 @@ async fn main() {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let state = StateDir::new(&cli.state)?;
     match cli.cmd {
-        Cmd::Load {
-            server,
-            admin_email,
-            admin_password,
-            location_id,
-            bin,
-            terminals,
-            rate,
-            duration,
-        } => {
-            let cfg = load_config(
-                server,
-                admin_email,
-                admin_password,
-                location_id,
-                bin,
-                terminals,
-                rate,
-                duration,
-            )?;
+        Cmd::Load(args) => {
+            let cfg = args.config()?;
             load::run(cfg.clone()).await?.print(&cfg);
         }
         Cmd::Pair {

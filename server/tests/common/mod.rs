@@ -113,6 +113,21 @@ impl TestApp {
             .to_owned()
     }
 
+    /// POST a CSV body (an import endpoint) with a bearer token: status and the raw answer.
+    pub async fn post_csv(&self, path: &str, token: &str, csv: &str) -> (StatusCode, String) {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(csv.to_owned())
+            .send()
+            .await
+            .expect("csv request");
+        let status = resp.status();
+        (status, resp.text().await.unwrap_or_default())
+    }
+
     /// The demo admin's panel session cookie.
     pub async fn admin_cookie(&self) -> String {
         self.session_cookie(demo::ADMIN_EMAIL, ADMIN_PASSWORD).await
