@@ -84,6 +84,8 @@ const TABLES: &[&str] = &[
     "fx_rates",
     "card_holds",
     "operations",
+    "enrolment_events",
+    "mrs_sync_state",
 ];
 
 async fn assert_tables(db: &DatabaseConnection, present: bool) -> TestResult {

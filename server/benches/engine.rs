@@ -83,6 +83,7 @@ fn fixture(matching: usize) -> Fixture {
         issuer_name: "Bench Bank".into(),
         issuer_country: "POL".into(),
         product_code: "MCG".into(),
+        enrolled: true,
     };
     let eur = |m| Money::from_minor(m, Currency::EUR);
     let mut rulesets = Vec::with_capacity(1000);
@@ -175,6 +176,7 @@ fn fixture(matching: usize) -> Fixture {
                 None
             },
             rpm: false,
+            enrolled_only: false,
             created_at: now - Duration::days(400 - (i as i64 % 300)),
         });
     }

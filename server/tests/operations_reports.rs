@@ -493,6 +493,9 @@ async fn enrolled_cards_list_scope_and_export() {
                 product_code: Set("MCW".into()),
                 enrolled_at: Set(t0 + i as i64),
                 created_at: Set(t0),
+                status: Set(enrolled_cards::ENROLLED.into()),
+                unenrolled_at: Set(None),
+                updated_at: Set(0),
             }
             .insert(&app.backend.db)
             .await

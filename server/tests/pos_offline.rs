@@ -158,6 +158,9 @@ async fn enroll(app: &TestApp, pan: &str, ica: &str, product: &str) -> String {
         product_code: Set(product.into()),
         enrolled_at: Set(app.backend.now_ms()),
         created_at: Set(app.backend.now_ms()),
+        status: Set(enrolled_cards::ENROLLED.into()),
+        unenrolled_at: Set(None),
+        updated_at: Set(0),
     }
     .insert(&app.backend.db)
     .await
@@ -965,6 +968,9 @@ async fn whitelist_100k() {
                 product_code: Set("MCW".into()),
                 enrolled_at: Set(now),
                 created_at: Set(now),
+                status: Set(enrolled_cards::ENROLLED.into()),
+                unenrolled_at: Set(None),
+                updated_at: Set(0),
             });
             if rows.len() == 1000 {
                 enrolled_cards::Entity::insert_many(std::mem::take(&mut rows))

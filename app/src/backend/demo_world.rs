@@ -63,6 +63,7 @@ pub fn demo_rulesets(now: chrono::DateTime<Utc>) -> Vec<Ruleset> {
         child_free_under_age: None,
         spend: None,
         rpm: false,
+        enrolled_only: false,
         created_at: from,
     };
     vec![
@@ -201,6 +202,9 @@ pub async fn seed(b: &Backend, now: i64) -> ServiceResult<()> {
             product_code: Set(product.into()),
             enrolled_at: Set(now - 40 * 86_400_000),
             created_at: Set(now),
+            status: Set(enrolled_cards::ENROLLED.into()),
+            unenrolled_at: Set(None),
+            updated_at: Set(now),
         }
         .insert(&txn)
         .await?;

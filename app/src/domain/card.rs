@@ -117,6 +117,9 @@ pub struct CardProfile {
     pub issuer_country: String,
     /// Mastercard product code, 3 characters (`MCG`, `MCW`, `MCB`, …).
     pub product_code: String,
+    /// Enrolled in MRS now (not unenrolled): what "enrolled cards only" rulesets ask for.
+    #[serde(default)]
+    pub enrolled: bool,
 }
 
 impl CardProfile {

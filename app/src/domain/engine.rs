@@ -365,6 +365,8 @@ pub enum TraceStepKind {
     BinRange,
     IssuerCountry,
     Product,
+    /// The ruleset admits enrolled cards only and this card is not enrolled.
+    Enrolment,
     Rpm,
     /// All static conditions hold.
     Matched,
@@ -572,6 +574,9 @@ fn static_match(
             },
         );
     }
+    if rs.enrolled_only && !card.enrolled {
+        return Err(TraceStepKind::Enrolment);
+    }
     Ok(range)
 }
 
@@ -583,6 +588,7 @@ fn miss_step(m: Miss) -> TraceStepKind {
         Miss::BinRange => TraceStepKind::BinRange,
         Miss::IssuerCountry => TraceStepKind::IssuerCountry,
         Miss::Product => TraceStepKind::Product,
+        Miss::Enrolment => TraceStepKind::Enrolment,
     }
 }
 
@@ -632,6 +638,9 @@ fn mismatch_detail(
             "product {} not among {:?}",
             card.product_code, rs.product_codes
         ),
+        TraceStepKind::Enrolment => {
+            "not enrolled: this ruleset admits cards enrolled in MRS only".to_string()
+        }
         TraceStepKind::Rpm => "the RPM rules refuse the card".to_string(),
         _ => String::new(),
     }

@@ -36,6 +36,7 @@ fn card() -> CardProfile {
         issuer_name: "Test Bank".into(),
         issuer_country: "POL".into(),
         product_code: "MCG".into(),
+        enrolled: true,
     }
 }
 
@@ -81,6 +82,7 @@ fn rs(id: Uuid) -> Ruleset {
         child_free_under_age: None,
         spend: None,
         rpm: false,
+        enrolled_only: false,
         created_at: t("2024-01-01T00:00:00Z"),
     }
 }

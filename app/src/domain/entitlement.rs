@@ -114,6 +114,7 @@ mod tests {
             child_free_under_age: None,
             spend: None,
             rpm: false,
+            enrolled_only: false,
             created_at: now() - Duration::days(400),
         }
     }
@@ -175,6 +176,7 @@ mod tests {
             issuer_name: "Test Bank".into(),
             issuer_country: "POL".into(),
             product_code: "MCG".into(),
+            enrolled: true,
         };
         let location = LocationInfo {
             id: LOC,

@@ -1,5 +1,6 @@
 //! Candidate rulesets prepared for matching: a compact, contiguous copy of the static
-//! conditions (validity, services, locations, BIN ranges, issuer country, products), so that
+//! conditions (validity, services, locations, BIN ranges, issuer country, products,
+//! enrolment), so that
 //! checking 1,000 rulesets against a card costs a few microseconds instead of chasing every
 //! ruleset's strings through the heap.
 //!
@@ -41,6 +42,7 @@ struct Key {
     locations: (u32, u32),
     ranges: (u32, u32),
     products: (u32, u32),
+    enrolled_only: bool,
     /// Not expressible here: use the ruleset's own matching.
     slow: bool,
 }
@@ -98,6 +100,7 @@ pub(crate) struct Probe {
     ica: u64,
     bin8: u32,
     location: Uuid,
+    enrolled: bool,
 }
 
 /// Why a ruleset doesn't match statically (the first failing condition).
@@ -109,6 +112,7 @@ pub(crate) enum Miss {
     BinRange,
     IssuerCountry,
     Product,
+    Enrolment,
 }
 
 const NO_CODE: u32 = u32::MAX;
@@ -230,6 +234,7 @@ impl RulesetIndex {
             locations,
             ranges,
             products,
+            enrolled_only: r.enrolled_only,
             slow,
         }
     }
@@ -273,6 +278,7 @@ impl RulesetIndex {
             ica,
             bin8,
             location: loc.id,
+            enrolled: card.enrolled,
         })
     }
 
@@ -327,6 +333,9 @@ impl RulesetIndex {
             && !self.products[k.products.0 as usize..k.products.1 as usize].contains(&p.product)
         {
             return Err(Miss::Product);
+        }
+        if k.enrolled_only && !p.enrolled {
+            return Err(Miss::Enrolment);
         }
         Ok(best)
     }

@@ -287,6 +287,9 @@ pub struct Ruleset {
     pub spend: Option<SpendControl>,
     /// External rules in RPM: evaluated by a hook, no effect when none is configured.
     pub rpm: bool,
+    /// Only cards enrolled in MRS (and not unenrolled) match.
+    #[serde(default)]
+    pub enrolled_only: bool,
     /// For the "newest ruleset" tie-break.
     pub created_at: DateTime<Utc>,
 }
@@ -467,6 +470,7 @@ impl Ruleset {
                 grace_days: s.grace_days,
             }),
             rpm: self.rpm,
+            enrolled_only: self.enrolled_only,
         }
     }
 }
@@ -547,6 +551,9 @@ pub struct RulesetDraft {
     pub spend: Option<SpendControlDraft>,
     #[serde(default)]
     pub rpm: bool,
+    /// Only cards enrolled in MRS match ("Enrolled cards only").
+    #[serde(default)]
+    pub enrolled_only: bool,
 }
 
 /// Longest accepted period, in days (about 10 years).
@@ -677,6 +684,7 @@ impl RulesetDraft {
             child_free_under_age: self.child_free_under_age,
             spend,
             rpm: self.rpm,
+            enrolled_only: self.enrolled_only,
             created_at,
         };
         let mut more = Vec::new();
@@ -1046,6 +1054,7 @@ pub(crate) mod tests {
                 grace_days: 3,
             }),
             rpm: false,
+            enrolled_only: false,
         }
     }
 

@@ -73,6 +73,8 @@ pub enum Capability {
     OperationsView,
     OperationsReverse,
     CardsView,
+    /// Enrol and unenrol cards (the MRS feed's REST and CSV doors).
+    CardsManage,
     ReportsExport,
     TermsView,
     TermsManage,
@@ -82,7 +84,7 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 15] = [
+    pub const ALL: [Capability; 16] = [
         Capability::UsersView,
         Capability::UsersManage,
         Capability::RulesetsView,
@@ -92,6 +94,7 @@ impl Capability {
         Capability::OperationsView,
         Capability::OperationsReverse,
         Capability::CardsView,
+        Capability::CardsManage,
         Capability::ReportsExport,
         Capability::TermsView,
         Capability::TermsManage,
@@ -120,7 +123,7 @@ pub fn allowed(role: Role, cap: Capability) -> Option<Scope> {
 
         (User, UsersView) => Some(All),
         (User, FleetApi | UsersManage) => None,
-        (User, OperationsReverse) => None,
+        (User, OperationsReverse | CardsManage) => None,
         (User, _) => Some(All),
 
         (ServiceProvider, RulesetsView) => Some(OwnTenant),
@@ -132,7 +135,7 @@ pub fn allowed(role: Role, cap: Capability) -> Option<Scope> {
 
         (Issuer, RulesetsView | RulesetsManage) => Some(OwnTenant),
         (Issuer, LocationsView) => Some(All),
-        (Issuer, OperationsView | CardsView | ReportsExport) => Some(OwnTenant),
+        (Issuer, OperationsView | CardsView | CardsManage | ReportsExport) => Some(OwnTenant),
         (Issuer, TermsView | DataView) => Some(All),
         (Issuer, _) => None,
 

@@ -55,6 +55,25 @@ pub struct CardView {
     pub product_code: String,
     pub enrolled_at: i64,
     pub created_at: i64,
+    /// `ENROLLED` or `UNENROLLED` (the row stays for history).
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub unenrolled_at: Option<i64>,
+}
+
+/// One change in a card's enrolment (the MRS feed, an import or an unenrolment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrolmentEventView {
+    /// `ENROLLED`, `UPDATED`, `UNENROLLED` or `REENROLLED`.
+    pub kind: String,
+    /// When it took effect at MRS.
+    pub effective_at: i64,
+    /// When this server recorded it.
+    pub recorded_at: i64,
+    /// `api`, `csv`, `mrs` or `panel`.
+    pub source: String,
+    pub actor: Option<String>,
 }
 
 /// Details: the card, what it has left under each ruleset, and its recent operations.
@@ -66,6 +85,9 @@ pub struct CardDetail {
     #[serde(default)]
     pub visits: Vec<CardVisits>,
     pub recent: Vec<super::OperationView>,
+    /// Enrolment history, newest first.
+    #[serde(default)]
+    pub history: Vec<EnrolmentEventView>,
 }
 
 /// The card's free and paid visits available under one ruleset now (see

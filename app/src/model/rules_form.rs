@@ -15,7 +15,7 @@ use std::collections::HashMap;
 pub type FormMap = HashMap<String, String>;
 
 /// Every plain key of the form (checkbox groups `loc.*`/`svc.*` come on top).
-pub const FORM_KEYS: [&str; 44] = [
+pub const FORM_KEYS: [&str; 45] = [
     "name",
     "description",
     "validFrom",
@@ -57,6 +57,7 @@ pub const FORM_KEYS: [&str; 44] = [
     "spend.mccs",
     "spend.graceDays",
     "rpm",
+    "enrolledOnly",
     "totalUsage",
     "locations.ids",
     "services",
@@ -265,6 +266,7 @@ pub fn draft_from_form(m: &FormMap) -> Result<RulesetDraft, Vec<FieldError>> {
         child_free_under_age,
         spend,
         rpm: checked(m, "rpm"),
+        enrolled_only: checked(m, "enrolledOnly"),
     })
 }
 
@@ -382,6 +384,9 @@ pub fn form_from_draft(d: &RulesetDraft) -> FormMap {
     }
     if d.rpm {
         m.insert("rpm".into(), "on".into());
+    }
+    if d.enrolled_only {
+        m.insert("enrolledOnly".into(), "on".into());
     }
     m
 }

@@ -166,6 +166,7 @@ pub fn RuleDetailsPage() -> impl IntoView {
                                 <dt>"BIN ranges"</dt><dd>{d.bin_ranges.iter().map(|b| format!("ICA {}: {}–{}", b.ica, b.from, b.to)).collect::<Vec<_>>().join("; ")}</dd>
                                 <dt>"Services"</dt><dd>{d.services.join(", ")}</dd>
                                 <dt>"RPM ruleset"</dt><dd>{if d.rpm { "yes" } else { "no" }}</dd>
+                                <dt>"Enrolled cards only"</dt><dd>{if d.enrolled_only { "yes" } else { "no" }}</dd>
                             </dl>
                             <details>
                                 <summary>"Full definition"</summary>
@@ -364,6 +365,7 @@ fn RuleForm(id: Option<String>, values: FormMap) -> impl IntoView {
                     {text(&m, "locations.country", "Country of the locations (alpha-3)", result)}
                     {errs(result, "locations")}
                     {check(&m, "rpm", "RPM ruleset (external rules)")}
+                    {check(&m, "enrolledOnly", "Enrolled cards only (cards not enrolled in MRS do not match)")}
                 </fieldset>
                 <fieldset>
                     <legend>"Cardholder entry cost"</legend>

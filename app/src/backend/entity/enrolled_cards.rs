@@ -17,7 +17,16 @@ pub struct Model {
     pub product_code: String,
     pub enrolled_at: i64,
     pub created_at: i64,
+    /// `ENROLLED` or `UNENROLLED`: an unenrolled card keeps its row for history.
+    pub status: String,
+    pub unenrolled_at: Option<i64>,
+    /// Last change by the feed (0 for rows older than the feed).
+    pub updated_at: i64,
 }
+
+/// The `status` of an enrolled card.
+pub const ENROLLED: &str = "ENROLLED";
+pub const UNENROLLED: &str = "UNENROLLED";
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

@@ -16,6 +16,8 @@ pub struct Model {
     pub issuer_country: Option<String>,
     pub product_codes: String,
     pub rpm: bool,
+    /// Only enrolled cards (MRS) match this ruleset.
+    pub enrolled_only: bool,
     pub total_usage_limit: Option<i64>,
     pub total_usage_period_days: Option<i32>,
     pub cardholder_free_enabled: bool,

@@ -36,7 +36,14 @@ pub async fn profile<C: ConnectionTrait>(db: &C, pan: &str) -> Result<Option<Car
         issuer_name: r.issuer_name,
         issuer_country: r.issuer_country,
         product_code: r.product_code,
+        // Looked up by the caller only when a candidate ruleset asks for it.
+        enrolled: false,
     }))
+}
+
+/// The whole BIN table (a few thousand rows at most), for bulk feeds that resolve many cards.
+pub async fn bin_table<C: ConnectionTrait>(db: &C) -> Result<Vec<bin_ranges::Model>, DbErr> {
+    bin_ranges::Entity::find().all(db).await
 }
 
 fn ts(ms: i64) -> chrono::DateTime<chrono::Utc> {

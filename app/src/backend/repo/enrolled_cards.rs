@@ -1,7 +1,7 @@
 //! Enrolled-card queries (Admin panel II): the filtered list and keyset pages for the export.
 
 use super::super::entity::enrolled_cards::{self, Column as C};
-use super::super::entity::{tenant_icas, tenants};
+use super::super::entity::{enrolment_events, tenant_icas, tenants};
 use crate::model::{day_start_ms, CardFilter};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -114,4 +114,98 @@ pub async fn issuer_names<D: ConnectionTrait>(db: &D) -> Result<HashMap<String, 
         .into_iter()
         .filter_map(|r| names.get(&r.tenant_id).map(|n| (r.ica, n.clone())))
         .collect())
+}
+
+/// Whether the card (by PAN hash) is enrolled now (and not unenrolled).
+pub async fn is_enrolled<D: ConnectionTrait>(db: &D, pan_hash: &str) -> Result<bool, DbErr> {
+    Ok(enrolled_cards::Entity::find()
+        .filter(C::PanHash.eq(pan_hash))
+        .filter(C::Status.eq(enrolled_cards::ENROLLED))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Rows per `IN (...)` list, well under every database's bind limit.
+const IN_CHUNK: usize = 500;
+
+/// The stored enrolments among these AREFs.
+pub async fn by_arefs<D: ConnectionTrait>(
+    db: &D,
+    arefs: &[String],
+) -> Result<Vec<enrolled_cards::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in arefs.chunks(IN_CHUNK) {
+        out.extend(
+            enrolled_cards::Entity::find()
+                .filter(C::Aref.is_in(chunk.to_vec()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// (PAN hash, AREF) of the stored enrolments among these PAN hashes.
+pub async fn arefs_of_pan_hashes<D: ConnectionTrait>(
+    db: &D,
+    pan_hashes: &[String],
+) -> Result<Vec<(String, String)>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in pan_hashes.chunks(IN_CHUNK) {
+        let rows: Vec<(String, String)> = enrolled_cards::Entity::find()
+            .select_only()
+            .column(C::PanHash)
+            .column(C::Aref)
+            .filter(C::PanHash.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Insert enrolments in multi-row statements.
+pub async fn insert_many<D: ConnectionTrait>(
+    db: &D,
+    rows: Vec<enrolled_cards::ActiveModel>,
+) -> Result<(), DbErr> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        // 14 columns × 400 rows: under SQLite's 32,766 and PostgreSQL's 65,535 binds.
+        let chunk: Vec<_> = rows.by_ref().take(400).collect();
+        enrolled_cards::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Append enrolment history events in multi-row statements.
+pub async fn insert_events<D: ConnectionTrait>(
+    db: &D,
+    rows: Vec<enrolment_events::ActiveModel>,
+) -> Result<(), DbErr> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(700).collect();
+        enrolment_events::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The card's enrolment history, newest first.
+pub async fn events<D: ConnectionTrait>(
+    db: &D,
+    card_id: &str,
+) -> Result<Vec<enrolment_events::Model>, DbErr> {
+    enrolment_events::Entity::find()
+        .filter(enrolment_events::Column::CardId.eq(card_id))
+        .order_by_desc(enrolment_events::Column::RecordedAt)
+        .order_by_desc(enrolment_events::Column::EffectiveAt)
+        .all(db)
+        .await
 }

@@ -177,7 +177,9 @@ pub async fn whitelist_hashes<C: ConnectionTrait>(
                     .add(ica_trimmed.eq(b.ica.clone())),
             );
         }
-        let mut c = Condition::all().add(bins);
+        let mut c = Condition::all()
+            .add(bins)
+            .add(E::Status.eq(enrolled_cards::ENROLLED));
         if !rule.product_codes.is_empty() {
             c = c.add(E::ProductCode.is_in(rule.product_codes.clone()));
         }

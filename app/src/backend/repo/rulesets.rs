@@ -50,6 +50,7 @@ fn row(r: &Ruleset, version: i32) -> rulesets::ActiveModel {
         issuer_country: Set(r.issuer_country.clone()),
         product_codes: Set(r.product_codes.join(",")),
         rpm: Set(r.rpm),
+        enrolled_only: Set(r.enrolled_only),
         total_usage_limit: Set(r.total_usage.map(|t| t.limit as i64)),
         total_usage_period_days: Set(r.total_usage.and_then(|t| t.period_days).map(|d| d as i32)),
         cardholder_free_enabled: Set(ch.free.is_some()),

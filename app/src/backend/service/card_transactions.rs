@@ -24,6 +24,7 @@
 use super::super::entity::card_transactions;
 use super::super::error::{ServiceError, ServiceResult};
 use super::super::{audit, Backend, Principal};
+use super::feed_csv::{nonempty, parse_instant, Layout, TIME_FORMAT};
 use crate::domain::{Currency, Mcc, Money, MoneyError, Pan};
 use crate::model::{Capability, FieldError};
 use sea_orm::sea_query::OnConflict;
@@ -43,18 +44,21 @@ const INSERT_CHUNK: usize = 500;
 const MAX_EXTERNAL_ID: usize = 128;
 const MAX_MERCHANT_NAME: usize = 200;
 
-/// The CSV columns, in their order when the file has no header.
-const COLUMNS: [&str; 8] = [
-    "pan",
-    "amount",
-    "currency",
-    "mcc",
-    "occurred_at",
-    "cleared_at",
-    "external_id",
-    "merchant_name",
-];
-const REQUIRED: usize = 5;
+/// The CSV columns, in their order when the file has no header; the first five are required.
+const CSV: Layout = Layout {
+    columns: &[
+        "pan",
+        "amount",
+        "currency",
+        "mcc",
+        "occurred_at",
+        "cleared_at",
+        "external_id",
+        "merchant_name",
+    ],
+    required: 5,
+    max_rows: MAX_ROWS,
+};
 
 /// One transaction as sent (JSON item or CSV line), before checking.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -249,99 +253,35 @@ fn check(
     })
 }
 
-const TIME_FORMAT: &str = "RFC 3339 (2026-11-20T14:05:00Z) or YYYY-MM-DD HH:MM:SS in UTC";
-
-/// RFC 3339, or `YYYY-MM-DD HH:MM:SS` taken as UTC; epoch milliseconds.
-fn parse_instant(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp_millis());
-    }
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .map(|t| t.and_utc().timestamp_millis())
-}
-
-fn nonempty(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
 /// Parses and checks the CSV; errors name `line[N]` (N = line of the file).
 fn parse_csv(csv: &str, now_ms: i64) -> Result<Vec<Checked>, Vec<FieldError>> {
-    let mut lines = csv
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty())
-        .peekable();
+    let rows = CSV.read(csv)?;
     let mut errors = Vec::new();
-    // Column positions: by the header when there is one, else the documented order.
-    let mut order: Vec<usize> = (0..COLUMNS.len()).collect();
-    let mut fixed = true;
-    if let Some((n, first)) = lines.peek().copied() {
-        let head = split_line(first).unwrap_or_default();
-        // A header starts with a column name (a card number never is one).
-        if head
-            .first()
-            .is_some_and(|h| COLUMNS.iter().any(|c| h.eq_ignore_ascii_case(c)))
-        {
-            lines.next();
-            order = header(n, &head, &mut errors);
-            fixed = false;
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let rows: Vec<(usize, &str)> = lines.collect();
-    if rows.len() > MAX_ROWS {
-        return Err(vec![FieldError::new("csv", too_many())]);
-    }
     let mut out = Vec::with_capacity(rows.len());
-    for (n, line) in rows {
+    for row in rows {
         if errors.len() >= MAX_ERRORS {
             break;
         }
-        let cells = match split_line(line) {
-            Some(c) => c,
-            None => {
-                errors.push(FieldError::new(format!("line[{n}]"), "unbalanced quotes"));
+        let mut row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
                 continue;
             }
         };
-        let count_ok = if fixed {
-            (REQUIRED..=COLUMNS.len()).contains(&cells.len())
-        } else {
-            cells.len() == order.len()
+        let t = NewCardTransaction {
+            pan: row.take(0).unwrap_or_default(),
+            amount: row.take(1).unwrap_or_default(),
+            currency: row.take(2).unwrap_or_default(),
+            mcc: row.take(3).unwrap_or_default(),
+            occurred_at: row.take(4).unwrap_or_default(),
+            cleared_at: row.take(5),
+            external_id: row.take(6),
+            merchant_name: row.take(7),
         };
-        if !count_ok {
-            let expected = if fixed {
-                format!("5 to 8 columns: {}", COLUMNS.join(","))
-            } else {
-                format!("{} columns, as in the header", order.len())
-            };
-            errors.push(FieldError::new(format!("line[{n}]"), expected));
-            continue;
-        }
-        let mut t = NewCardTransaction::default();
-        for (cell, &col) in cells.into_iter().zip(&order) {
-            match col {
-                0 => t.pan = cell,
-                1 => t.amount = cell,
-                2 => t.currency = cell,
-                3 => t.mcc = cell,
-                4 => t.occurred_at = cell,
-                5 => t.cleared_at = Some(cell),
-                6 => t.external_id = Some(cell),
-                _ => t.merchant_name = Some(cell),
-            }
-        }
-        if let Some(c) = check(&format!("line[{n}]"), &t, now_ms, &mut errors) {
+        if let Some(c) = check(&format!("line[{}]", row.line), &t, now_ms, &mut errors) {
             out.push(c);
         }
-    }
-    if out.is_empty() && errors.is_empty() {
-        errors.push(FieldError::new("csv", "no rows"));
     }
     if errors.is_empty() {
         Ok(out)
@@ -349,58 +289,6 @@ fn parse_csv(csv: &str, now_ms: i64) -> Result<Vec<Checked>, Vec<FieldError>> {
         errors.truncate(MAX_ERRORS);
         Err(errors)
     }
-}
-
-/// The column index (into [`COLUMNS`]) of each header cell.
-fn header(n: usize, head: &[String], errors: &mut Vec<FieldError>) -> Vec<usize> {
-    let mut order = Vec::new();
-    for h in head {
-        match COLUMNS.iter().position(|c| h.eq_ignore_ascii_case(c)) {
-            Some(i) if order.contains(&i) => {
-                errors.push(FieldError::new(format!("line[{n}].{h}"), "repeated column"))
-            }
-            Some(i) => order.push(i),
-            None => errors.push(FieldError::new(
-                format!("line[{n}]"),
-                format!("unknown column {h:?}; columns: {}", COLUMNS.join(",")),
-            )),
-        }
-    }
-    for (i, c) in COLUMNS.iter().enumerate().take(REQUIRED) {
-        if !order.contains(&i) {
-            errors.push(FieldError::new(format!("line[{n}].{c}"), "column missing"));
-        }
-    }
-    order
-}
-
-/// Splits one CSV line at commas; a cell may be quoted (`"a, b"`, `""` inside for a quote).
-/// Cells are trimmed. `None` for an unterminated quote.
-fn split_line(line: &str) -> Option<Vec<String>> {
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    while let Some(ch) = chars.next() {
-        match ch {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            '"' if quoted => quoted = false,
-            '"' if cell.trim().is_empty() => {
-                cell.clear();
-                quoted = true;
-            }
-            ',' if !quoted => cells.push(std::mem::take(&mut cell).trim().to_owned()),
-            _ => cell.push(ch),
-        }
-    }
-    if quoted {
-        return None;
-    }
-    cells.push(cell.trim().to_owned());
-    Some(cells)
 }
 
 /// Inserts the checked rows in one transaction; a known `external_id` is skipped (also when

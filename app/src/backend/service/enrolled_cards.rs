@@ -5,7 +5,10 @@ use super::super::error::{ServiceError, ServiceResult};
 use super::super::repo;
 use super::super::{Backend, Principal};
 use crate::domain::entitlement;
-use crate::model::{paging, Capability, CardDetail, CardFilter, CardView, CardVisits, Page, Role};
+use crate::model::{
+    paging, Capability, CardDetail, CardFilter, CardView, CardVisits, EnrolmentEventView, Page,
+    Role,
+};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
@@ -22,6 +25,8 @@ pub fn view(c: enrolled_cards::Model, issuers: &HashMap<String, String>) -> Card
         product_code: c.product_code,
         enrolled_at: c.enrolled_at,
         created_at: c.created_at,
+        status: c.status,
+        unenrolled_at: c.unenrolled_at,
     }
 }
 
@@ -75,11 +80,23 @@ pub async fn get(b: &Backend, p: &Principal, id: &str) -> ServiceResult<CardDeta
         .collect();
     let visits = visits(b, &card).await?;
     let issuers = repo::enrolled_cards::issuer_names(&b.db).await?;
+    let history = repo::enrolled_cards::events(&b.db, &card.id)
+        .await?
+        .into_iter()
+        .map(|e| EnrolmentEventView {
+            kind: e.kind,
+            effective_at: e.effective_at,
+            recorded_at: e.recorded_at,
+            source: e.source,
+            actor: e.actor,
+        })
+        .collect();
     Ok(CardDetail {
         card: view(card, &issuers),
         completed_entries,
         visits,
         recent,
+        history,
     })
 }
 
@@ -91,6 +108,8 @@ async fn visits(b: &Backend, card: &enrolled_cards::Model) -> ServiceResult<Vec<
     let rulesets: Vec<_> = rulesets
         .into_iter()
         .filter(|r| r.product_codes.is_empty() || r.product_codes.contains(&card.product_code))
+        // An unenrolled card no longer falls under "enrolled cards only" rulesets.
+        .filter(|r| !r.enrolled_only || card.status == enrolled_cards::ENROLLED)
         .collect();
     if rulesets.is_empty() {
         return Ok(vec![]);

@@ -142,12 +142,18 @@ pub(super) async fn gather_as_of<C: ConnectionTrait>(
     counted_at_ms: i64,
 ) -> ServiceResult<Facts> {
     let now_ms = now.timestamp_millis();
-    let card = cards::profile(db, pan.digits()).await?;
+    let mut card = cards::profile(db, pan.digits()).await?;
     let candidates: Vec<Ruleset> = if card.is_some() {
         repo::rulesets::candidates(db, pan.digits(), now_ms).await?
     } else {
         vec![]
     };
+    // One indexed read, and only when an "enrolled cards only" ruleset could apply.
+    if let Some(card) = card.as_mut() {
+        if candidates.iter().any(|r| r.enrolled_only) {
+            card.enrolled = repo::enrolled_cards::is_enrolled(db, pan_hash).await?;
+        }
+    }
     let history = cards::history(db, pan_hash, counted_at_ms).await?;
     let mut usage = Vec::new();
     for r in candidates.iter().filter(|r| r.total_usage.is_some()) {

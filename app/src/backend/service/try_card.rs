@@ -131,6 +131,7 @@ fn step_name(k: TraceStepKind) -> &'static str {
         TraceStepKind::BinRange => "BIN range",
         TraceStepKind::IssuerCountry => "Issuer country",
         TraceStepKind::Product => "Product",
+        TraceStepKind::Enrolment => "Enrolment (MRS)",
         TraceStepKind::Rpm => "RPM rules",
         TraceStepKind::Matched => "Ruleset matches",
         TraceStepKind::Superseded => "Superseded version",

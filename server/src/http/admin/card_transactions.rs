@@ -23,7 +23,7 @@ pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 /// A body that is not the batch. serde's messages may quote the offending value (a PAN sent as
 /// a number, say), so only a missing field's name and the position are passed on.
-fn bad_json(e: serde_json::Error) -> ApiError {
+pub fn bad_json(e: serde_json::Error) -> ApiError {
     let message = match e.classify() {
         serde_json::error::Category::Data if e.to_string().starts_with("missing field") => {
             e.to_string()

@@ -33,8 +33,20 @@ pub fn routes() -> Router<AppState> {
             post(operations::reverse),
         )
         .route("/api/v1/admin/dashboard", get(operations::dashboard))
-        .route("/api/v1/admin/enrolled-cards", get(cards::list))
-        .route("/api/v1/admin/enrolled-cards/{id}", get(cards::get))
+        .route(
+            "/api/v1/admin/enrolled-cards",
+            get(cards::list)
+                .post(cards::enrol)
+                .layer(axum::extract::DefaultBodyLimit::max(cards::BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/admin/enrolled-cards/import",
+            post(cards::import).layer(axum::extract::DefaultBodyLimit::max(cards::BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/admin/enrolled-cards/{id}",
+            get(cards::get).delete(cards::unenrol),
+        )
         .route("/api/v1/admin/reports/operations", get(reports::operations))
         .route("/api/v1/admin/reports/cards", get(reports::cards))
         .route("/api/v1/auth/token", post(auth::issue_token))

@@ -321,6 +321,10 @@ pub struct CardView {
     pub enrolled_at: i64,
     /// Epoch ms.
     pub created_at: i64,
+    /// `ENROLLED` or `UNENROLLED` (an unenrolled card keeps its row for history).
+    pub status: String,
+    /// Epoch ms; set when unenrolled.
+    pub unenrolled_at: Option<i64>,
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -331,6 +335,60 @@ pub struct CardDetail {
     pub visits: Vec<CardVisits>,
     /// Recent operations of the card.
     pub recent: Vec<OperationView>,
+    /// Enrolment history, newest first.
+    pub history: Vec<EnrolmentEventView>,
+}
+
+/// One change in a card's enrolment.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct EnrolmentEventView {
+    /// `ENROLLED`, `UPDATED`, `UNENROLLED` or `REENROLLED`.
+    pub kind: String,
+    /// Epoch ms: when it took effect at MRS.
+    pub effective_at: i64,
+    /// Epoch ms: when this server recorded it.
+    pub recorded_at: i64,
+    /// `api`, `csv`, `mrs` or `panel`.
+    pub source: String,
+    /// Who sent it; null for the MRS pull.
+    pub actor: Option<String>,
+}
+
+/// One enrolment from the MRS feed.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct NewEnrolment {
+    /// 12–19 digits passing Luhn. Stored only as its keyed hashes and masked form, never echoed.
+    pub pan: String,
+    /// MRS's account reference, 1–64 printable characters: one AREF is one enrolment.
+    pub aref: String,
+    /// `YYYY-MM-DD` (UTC midnight), RFC 3339, or `YYYY-MM-DD HH:MM:SS` in UTC.
+    pub enrolled_at: String,
+    /// 3 letters; defaults to the card's BIN table entry.
+    pub product_code: Option<String>,
+    /// 1–11 digits; defaults to the card's BIN table entry. An Issuer may send its own only.
+    pub ica: Option<String>,
+    /// `enrolled` (default) or `unenrolled` (needs `unenrolled_at`).
+    pub status: Option<String>,
+    /// As `enrolled_at`, not before it; alone it means unenrolled.
+    pub unenrolled_at: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct EnrolmentBatch {
+    /// 1 to 100,000 enrolments, stored all or nothing.
+    pub items: Vec<NewEnrolment>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct EnrolmentImportReport {
+    /// New enrolments, and unenrolled cards enrolled again.
+    pub enrolled: u64,
+    /// Enrolments whose PAN, product, ICA or dates changed.
+    pub updated: u64,
+    /// Enrolments that became unenrolled.
+    pub unenrolled: u64,
+    /// Resent with the same values: nothing changed.
+    pub unchanged: u64,
 }
 
 /// The card's free and paid visits under one ruleset now (location caps and cooldowns are
@@ -729,6 +787,9 @@ pub struct RulesetDraft {
     pub spend: Option<SpendControlDraft>,
     #[serde(default)]
     pub rpm: bool,
+    /// Only cards enrolled in MRS (and not unenrolled) match.
+    #[serde(default)]
+    pub enrolled_only: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -881,6 +942,7 @@ mod tests {
     #[test]
     fn bodies_mirror_the_app_types() {
         use app::backend::service::card_transactions as ct;
+        use app::backend::service::enrolments as en;
         use app::backend::service::terminals as t;
         use app::domain::ruleset as r;
         use app::model as m;
@@ -910,6 +972,10 @@ mod tests {
         mirrors::<NewCardTransaction, ct::NewCardTransaction>(&[]);
         mirrors::<CardTransactionBatch, ct::CardTransactionBatch>(&[]);
         mirrors::<CardTransactionImportReport, ct::CardTransactionImportReport>(&[]);
+        mirrors::<EnrolmentEventView, m::EnrolmentEventView>(&[]);
+        mirrors::<NewEnrolment, en::NewEnrolment>(&[]);
+        mirrors::<EnrolmentBatch, en::EnrolmentBatch>(&[]);
+        mirrors::<EnrolmentImportReport, en::EnrolmentImportReport>(&[]);
         mirrors::<RulesetSummary, m::RulesetSummary>(&[]);
         mirrors::<RulesetVersionView, m::RulesetVersionView>(&[]);
         mirrors::<RulesetDetail, m::RulesetDetail>(&[]);
