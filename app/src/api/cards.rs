@@ -1,4 +1,4 @@
-use crate::model::{AppError, CardDetail, CardFilter, CardView, Page};
+use crate::model::{AppError, CardDetail, CardFilter, CardView, EnrolmentImportReport, Page};
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "cards/list")]
@@ -11,4 +11,18 @@ pub async fn list_cards(#[server(default)] filter: CardFilter) -> Result<Page<Ca
 pub async fn get_card(id: String) -> Result<CardDetail, AppError> {
     let (b, p) = super::ctx::principal().await?;
     Ok(crate::backend::service::enrolled_cards::get(&b, &p, &id).await?)
+}
+
+/// Enrolments from a CSV pasted or chosen in the panel (the same import as the REST API's).
+#[server(prefix = "/api/fn", endpoint = "cards/import")]
+pub async fn import_enrolments(csv: String) -> Result<EnrolmentImportReport, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(crate::backend::service::enrolments::import_csv(&b, &p, &csv).await?)
+}
+
+/// Unenrol a card now; its row and history stay.
+#[server(prefix = "/api/fn", endpoint = "cards/unenrol")]
+pub async fn unenrol_card(id: String) -> Result<EnrolmentImportReport, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(crate::backend::service::enrolments::unenrol(&b, &p, &id, None).await?)
 }

@@ -106,3 +106,93 @@ pub struct CardVisits {
     /// `None` = unlimited.
     pub paid_available: Option<u32>,
 }
+
+/// A row of the enrolled-cards report: the card under one active ruleset it falls under (the
+/// seed's "available free/paid entries" and "ruleset ID"), or alone when none applies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardReportRow {
+    pub card: CardView,
+    pub visits: Option<CardVisits>,
+}
+
+/// What a request changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentImportReport {
+    /// New enrolments (AREFs not seen before), and unenrolled cards enrolled again.
+    pub enrolled: u64,
+    /// Enrolments whose product, ICA, PAN or dates changed.
+    pub updated: u64,
+    /// Enrolments that became unenrolled.
+    pub unenrolled: u64,
+    /// Resent with the same values: nothing changed.
+    pub unchanged: u64,
+}
+
+/// The first rows of an enrolment CSV as the import form previews them, before anything is
+/// sent: (line number, masked PAN or what is wrong with it, AREF, enrolment date). The server
+/// checks every line again; this only lets the operator see that the columns are right.
+pub fn preview_enrolments(csv: &str, rows: usize) -> Vec<(usize, String, String, String)> {
+    let mut lines = csv
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .peekable();
+    let header: Vec<String> = match lines.peek() {
+        Some((_, l)) if l.to_ascii_lowercase().contains("pan") => {
+            let h = l
+                .split(',')
+                .map(|c| c.trim().to_ascii_lowercase())
+                .collect();
+            lines.next();
+            h
+        }
+        _ => vec!["pan".into(), "aref".into(), "enrolled_at".into()],
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (pan, aref, at) = (col("pan"), col("aref"), col("enrolled_at"));
+    lines
+        .take(rows)
+        .map(|(i, l)| {
+            let cells: Vec<&str> = l.split(',').map(|c| c.trim().trim_matches('"')).collect();
+            let cell = |c: Option<usize>| c.and_then(|c| cells.get(c)).copied().unwrap_or("");
+            let masked = match crate::domain::Pan::parse(cell(pan)) {
+                Ok(p) => p.masked(),
+                Err(_) => "not a valid PAN".to_owned(),
+            };
+            (i + 1, masked, cell(aref).to_owned(), cell(at).to_owned())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use super::preview_enrolments;
+
+    #[test]
+    fn previews_masked_with_or_without_header() {
+        let csv =
+            "pan,aref,enrolled_at\n5412345678901232,AREF-1,2026-11-01\n\n1234,AREF-2,2026-11-02\n";
+        let rows = preview_enrolments(csv, 5);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0],
+            (
+                2,
+                "541234******1232".into(),
+                "AREF-1".into(),
+                "2026-11-01".into()
+            )
+        );
+        assert_eq!(rows[1].0, 4);
+        assert_eq!(rows[1].1, "not a valid PAN");
+        let rows = preview_enrolments("aref,pan\nA,5412345678901232\n", 1);
+        assert_eq!(rows[0].1, "541234******1232");
+        assert_eq!(rows[0].2, "A");
+        let rows = preview_enrolments(
+            "5412345678901232,X,2026-01-01\n5412345678901232,Y,2026-01-01",
+            1,
+        );
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].2, "X");
+    }
+}

@@ -1,10 +1,12 @@
-//! Enrolled cards: the list with the seed's filters (in the URL), details, export.
+//! Enrolled cards: the list with the seed's filters (in the URL), the enrolment import with a
+//! preview, details with the enrolment history and unenrolment, export.
 
-use super::common::fmt_ms;
+use super::common::{action_error, all_errors, fmt_ms, form_error};
 use super::export::{ExportLink, ExportProgress, ExportStatus};
+use super::locations::can;
 use super::operations::amount;
-use crate::api::cards::{get_card, list_cards};
-use crate::model::{CardFilter, CardView};
+use crate::api::cards::{get_card, list_cards, ImportEnrolments, UnenrolCard};
+use crate::model::{preview_enrolments, Capability, CardFilter, CardView, EnrolmentImportReport};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -42,7 +44,12 @@ fn page_href(f: &CardFilter, page: u64) -> String {
 #[component]
 pub fn CardsPage() -> impl IntoView {
     let filter = query_filter();
-    let cards = Resource::new(move || filter.get(), list_cards);
+    let import = ServerAction::<ImportEnrolments>::new();
+    let cards = Resource::new(
+        move || (filter.get(), import.version().get()),
+        |(f, _)| list_cards(f),
+    );
+    let manage = can(Capability::CardsManage);
     let f = move || filter.get();
     let export = move |format: &str| {
         let qs = filter.get().query_string();
@@ -76,6 +83,7 @@ pub fn CardsPage() -> impl IntoView {
             " "
             <ExportStatus/>
         </p>
+        {move || manage.get().then(|| view! { <ImportForm import=import/> })}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match cards.await {
@@ -84,7 +92,7 @@ pub fn CardsPage() -> impl IntoView {
                         let pages = page.pages();
                         view! {
                             <table class="grid">
-                                <thead><tr><th>"Masked PAN"</th><th>"AREF"</th><th>"ICA"</th><th>"Product"</th><th>"Enrollment date"</th></tr></thead>
+                                <thead><tr><th>"Masked PAN"</th><th>"AREF"</th><th>"ICA"</th><th>"Product"</th><th>"Enrollment date"</th><th>"Status"</th></tr></thead>
                                 <tbody>{page.items.into_iter().map(card_row).collect_view()}</tbody>
                             </table>
                             <p class="pager">
@@ -104,6 +112,7 @@ pub fn CardsPage() -> impl IntoView {
 }
 
 fn card_row(c: CardView) -> impl IntoView {
+    let status = status_text(&c);
     view! {
         <tr>
             <td class="mono"><A href=format!("/cards/{}", c.id)>{c.masked_pan}</A></td>
@@ -111,9 +120,92 @@ fn card_row(c: CardView) -> impl IntoView {
             <td>{c.ica}</td>
             <td>{c.product_code}</td>
             <td>{fmt_ms(c.enrolled_at)}</td>
+            <td>{status}</td>
         </tr>
     }
 }
+
+fn status_text(c: &CardView) -> String {
+    match c.unenrolled_at {
+        Some(at) if c.status != "ENROLLED" => format!("Unenrolled {}", fmt_ms(at)),
+        _ if c.status != "ENROLLED" => "Unenrolled".to_owned(),
+        _ => "Enrolled".to_owned(),
+    }
+}
+
+fn report_text(r: &EnrolmentImportReport) -> String {
+    format!(
+        "Imported: {} enrolled, {} updated, {} unenrolled, {} unchanged.",
+        r.enrolled, r.updated, r.unenrolled, r.unchanged
+    )
+}
+
+/// "Import enrolments": a CSV file (or pasted text), a preview of its first rows with the PAN
+/// masked, then the same all-or-nothing import as the REST API, its errors line by line.
+#[component]
+fn ImportForm(import: ServerAction<ImportEnrolments>) -> impl IntoView {
+    let (csv, set_csv) = signal(String::new());
+    let result = action_error(import.value());
+    let done = move || {
+        import
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(report_text))
+    };
+    let preview = move || csv.with(|c| preview_enrolments(c, 5));
+    let on_file = move |ev: leptos::ev::Event| read_file(ev, set_csv);
+    view! {
+        <details class="import" open=move || !csv.with(String::is_empty)>
+            <summary>"Import enrolments"</summary>
+            <ActionForm action=import attr:class="form">
+                <label for="enrol_file">"CSV file (pan,aref,enrolled_at[,product_code][,ica][,status][,unenrolled_at]; up to 2 MB here, larger files through the REST API)"</label>
+                <input id="enrol_file" type="file" accept=".csv,text/csv" on:change=on_file/>
+                <label for="enrol_csv">"…or paste the lines"</label>
+                <textarea id="enrol_csv" name="csv" rows="4" prop:value=csv
+                    on:input=move |ev| set_csv.set(event_target_value(&ev))></textarea>
+                {move || {
+                    let rows = preview();
+                    (!rows.is_empty()).then(|| view! {
+                        <table class="grid preview" aria-label="Preview">
+                            <caption>"Preview of the first rows"</caption>
+                            <thead><tr><th>"Line"</th><th>"Masked PAN"</th><th>"AREF"</th><th>"Enrollment date"</th></tr></thead>
+                            <tbody>{rows.into_iter().map(|(line, pan, aref, at)| view! {
+                                <tr><td>{line}</td><td class="mono">{pan}</td><td>{aref}</td><td>{at}</td></tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    })
+                }}
+                {all_errors(result)}
+                {form_error(result)}
+                <button type="submit" class="primary">"Import enrolments"</button>
+                {move || done().map(|t| view! { <p class="notice" role="status">{t}</p> })}
+            </ActionForm>
+        </details>
+    }
+}
+
+/// Read the chosen file into the textarea (the browser only; the server never sees the file
+/// until the form is sent).
+#[cfg(feature = "hydrate")]
+fn read_file(ev: leptos::ev::Event, set_csv: WriteSignal<String>) {
+    use wasm_bindgen::JsCast;
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+            set_csv.set(text.as_string().unwrap_or_default());
+        }
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn read_file(_: leptos::ev::Event, _: WriteSignal<String>) {}
 
 fn visits_left(n: Option<u32>) -> String {
     n.map_or_else(|| "unlimited".to_owned(), |n| n.to_string())
@@ -123,7 +215,13 @@ fn visits_left(n: Option<u32>) -> String {
 pub fn CardDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let card = Resource::new(id, get_card);
+    let unenrol = ServerAction::<UnenrolCard>::new();
+    let card = Resource::new(
+        move || (id(), unenrol.version().get()),
+        |(id, _)| get_card(id),
+    );
+    let manage = can(Capability::CardsManage);
+    let unenrol_error = action_error(unenrol.value());
     view! {
         <Title text="Card details · Access Control"/>
         <div class="page-head">
@@ -135,6 +233,9 @@ pub fn CardDetailPage() -> impl IntoView {
                 match card.await {
                     Ok(d) => {
                         let c = d.card;
+                        let enrolled = c.status == "ENROLLED";
+                        let card_id = c.id.clone();
+                        let status = status_text(&c);
                         let rows = vec![
                             ("Masked PAN", c.masked_pan.clone()),
                             ("Hash", c.pan_hash.clone()),
@@ -143,14 +244,26 @@ pub fn CardDetailPage() -> impl IntoView {
                             ("Issuer name", c.issuer_name.clone().unwrap_or_else(|| "—".into())),
                             ("Product", c.product_code.clone()),
                             ("Enrollment date", fmt_ms(c.enrolled_at)),
+                            ("Status", status),
                             ("Completed entries", d.completed_entries.to_string()),
                         ];
+                        let history = d.history;
                         view! {
                             <table class="grid details">
                                 <tbody>
                                     {rows.into_iter().map(|(k, v)| view! { <tr><th scope="row">{k}</th><td class="mono">{v}</td></tr> }).collect_view()}
                                 </tbody>
                             </table>
+                            {move || (manage.get() && enrolled).then(|| {
+                                let id = card_id.clone();
+                                view! {
+                                    <ActionForm action=unenrol attr:class="inline">
+                                        <input type="hidden" name="id" value=id/>
+                                        <button type="submit" class="danger" title="The card stops matching enrolled-only rules and leaves the offline whitelist; its history stays">"Unenrol"</button>
+                                    </ActionForm>
+                                }
+                            })}
+                            {form_error(unenrol_error)}
                             <h2>"Visits available"</h2>
                             {if d.visits.is_empty() {
                                 view! { <p class="muted">"No active ruleset covers this card's ICA, BIN and product."</p> }.into_any()
@@ -178,6 +291,21 @@ pub fn CardDetailPage() -> impl IntoView {
                                 }
                                     .into_any()
                             }}
+                            <h2>"Enrolment history"</h2>
+                            <table class="grid history">
+                                <thead><tr><th>"Change"</th><th>"Effective"</th><th>"Recorded"</th><th>"Source"</th><th>"By"</th></tr></thead>
+                                <tbody>
+                                    {history.into_iter().map(|e| view! {
+                                        <tr>
+                                            <td>{e.kind}</td>
+                                            <td>{fmt_ms(e.effective_at)}</td>
+                                            <td>{fmt_ms(e.recorded_at)}</td>
+                                            <td>{e.source}</td>
+                                            <td>{e.actor.unwrap_or_else(|| "—".into())}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
                             <h2>"Recent operations"</h2>
                             <table class="grid">
                                 <thead><tr><th>"Date"</th><th>"Status"</th><th>"Location"</th><th>"Amount"</th><th>"Rule"</th></tr></thead>

@@ -11,6 +11,20 @@ where
     Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())))
 }
 
+/// Every field error of the latest error, `field: message` (imports name lines and cells).
+pub fn all_errors(result: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        result.with(|e| {
+            e.as_ref().map(|e| {
+                e.field_errors()
+                    .iter()
+                    .map(|f| view! { <p class="field-error" role="alert">{format!("{}: {}", f.field, f.message)}</p> })
+                    .collect_view()
+            })
+        })
+    }
+}
+
 /// The message for `field` in the latest error, shown beside the input.
 pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
     move || {

@@ -1,27 +1,14 @@
 //! Reference data: the BIN table and FX rates — lists with filters in the URL, CSV import
 //! (pasted text; works before WASM loads), and editing a rate.
 
-use super::common::{action_error, fmt_ms, form_error};
+use super::common::{action_error, all_errors, fmt_ms, form_error};
 use super::locations::{can, urlencode};
 use crate::api::data::{list_bins, list_fx, ImportBins, ImportFx, UpdateFx};
-use crate::model::{AppError, BinFilter, Capability, FxFilter};
+use crate::model::{BinFilter, Capability, FxFilter};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
-
-fn all_errors(result: Signal<Option<AppError>>) -> impl IntoView {
-    move || {
-        result.with(|e| {
-            e.as_ref().map(|e| {
-                e.field_errors()
-                    .iter()
-                    .map(|f| view! { <p class="field-error" role="alert">{format!("{}: {}", f.field, f.message)}</p> })
-                    .collect_view()
-            })
-        })
-    }
-}
 
 #[component]
 pub fn DataPage() -> impl IntoView {

@@ -75,6 +75,30 @@ pub async fn history<C: ConnectionTrait>(
     Ok(rows.into_iter().filter_map(usage_record).collect())
 }
 
+/// The histories of several cards at once (an export page): pan hash → its operations that count.
+pub async fn histories<C: ConnectionTrait>(
+    db: &C,
+    pan_hashes: &[String],
+    now: i64,
+) -> Result<std::collections::HashMap<String, Vec<UsageRecord>>, DbErr> {
+    let mut out: std::collections::HashMap<String, Vec<UsageRecord>> = Default::default();
+    if pan_hashes.is_empty() {
+        return Ok(out);
+    }
+    let rows = operations::Entity::find()
+        .filter(operations::Column::PanHash.is_in(pan_hashes.iter().cloned()))
+        .filter(counting(now))
+        .all(db)
+        .await?;
+    for o in rows {
+        let hash = o.pan_hash.clone();
+        if let Some(r) = usage_record(o) {
+            out.entry(hash).or_default().push(r);
+        }
+    }
+    Ok(out)
+}
+
 pub fn usage_record(o: operations::Model) -> Option<UsageRecord> {
     Some(UsageRecord {
         ruleset_id: o

@@ -315,8 +315,13 @@ pub async fn for_card_bin<C: ConnectionTrait>(
         let n = card.len().min(from.len()).min(to.len());
         n > 0 && from[..n] <= card[..n] && card[..n] <= to[..n]
     };
+    // Leading zeros of an ICA don't matter ("0047" is "47"): match every spelling.
+    let digits = ica.trim_start_matches('0');
+    let spellings: Vec<String> = (0..=11usize.saturating_sub(digits.len()))
+        .map(|zeros| format!("{}{digits}", "0".repeat(zeros)))
+        .collect();
     let ids: Vec<String> = ruleset_bin_ranges::Entity::find()
-        .filter(ruleset_bin_ranges::Column::Ica.eq(ica))
+        .filter(ruleset_bin_ranges::Column::Ica.is_in(spellings))
         .all(db)
         .await?
         .into_iter()

@@ -4,11 +4,12 @@ use super::super::entity::{enrolled_cards, operations};
 use super::super::error::{ServiceError, ServiceResult};
 use super::super::repo;
 use super::super::{Backend, Principal};
-use crate::domain::entitlement;
+use crate::domain::{entitlement, Ruleset, UsageRecord};
 use crate::model::{
     paging, Capability, CardDetail, CardFilter, CardView, CardVisits, EnrolmentEventView, Page,
     Role,
 };
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
@@ -105,20 +106,28 @@ async fn visits(b: &Backend, card: &enrolled_cards::Model) -> ServiceResult<Vec<
     let now = b.clock.now();
     let now_ms = now.timestamp_millis();
     let rulesets = repo::rulesets::for_card_bin(&b.db, &card.ica, &card.bin, now_ms).await?;
-    let rulesets: Vec<_> = rulesets
-        .into_iter()
-        .filter(|r| r.product_codes.is_empty() || r.product_codes.contains(&card.product_code))
-        // An unenrolled card no longer falls under "enrolled cards only" rulesets.
-        .filter(|r| !r.enrolled_only || card.status == enrolled_cards::ENROLLED)
-        .collect();
     if rulesets.is_empty() {
         return Ok(vec![]);
     }
     let history = repo::card_facts::history(&b.db, &card.pan_hash, now_ms).await?;
+    Ok(card_visits(card, &rulesets, &history, now))
+}
+
+/// What the card has left under each of `rulesets` (those of its ICA and BIN) that it falls
+/// under: its product, and its enrolment for "enrolled cards only" ones. By ruleset name.
+pub(super) fn card_visits(
+    card: &enrolled_cards::Model,
+    rulesets: &[Ruleset],
+    history: &[UsageRecord],
+    now: DateTime<Utc>,
+) -> Vec<CardVisits> {
     let mut out: Vec<CardVisits> = rulesets
         .iter()
+        .filter(|r| r.product_codes.is_empty() || r.product_codes.contains(&card.product_code))
+        // An unenrolled card no longer falls under "enrolled cards only" rulesets.
+        .filter(|r| !r.enrolled_only || card.status == enrolled_cards::ENROLLED)
         .map(|r| {
-            let e = entitlement(r, &history, now);
+            let e = entitlement(r, history, now);
             CardVisits {
                 ruleset_id: r.id.to_string(),
                 ruleset_name: r.name.clone(),
@@ -132,5 +141,5 @@ async fn visits(b: &Backend, card: &enrolled_cards::Model) -> ServiceResult<Vec<
         })
         .collect();
     out.sort_by(|a, b| a.ruleset_name.cmp(&b.ruleset_name));
-    Ok(out)
+    out
 }

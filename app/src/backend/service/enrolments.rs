@@ -23,6 +23,7 @@ use super::super::error::{ServiceError, ServiceResult};
 use super::super::{audit, repo, Backend, Principal};
 use super::feed_csv::{nonempty, parse_instant, Layout, TIME_FORMAT};
 use crate::domain::{BinRange, Pan};
+pub use crate::model::EnrolmentImportReport;
 use crate::model::{Capability, FieldError, Role};
 use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -105,19 +106,6 @@ impl fmt::Debug for NewEnrolment {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnrolmentBatch {
     pub items: Vec<NewEnrolment>,
-}
-
-/// What a request changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrolmentImportReport {
-    /// New enrolments (AREFs not seen before), and unenrolled cards enrolled again.
-    pub enrolled: u64,
-    /// Enrolments whose product, ICA, PAN or dates changed.
-    pub updated: u64,
-    /// Enrolments that became unenrolled.
-    pub unenrolled: u64,
-    /// Resent with the same values: nothing changed.
-    pub unchanged: u64,
 }
 
 /// An enrolment that passed the row checks (`Pan` prints masked).

@@ -19,6 +19,16 @@ pub struct Row {
     cells: Vec<Option<String>>,
 }
 
+/// Cells may hold a PAN: `Debug` shows the line and how many cells, never their text.
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Row")
+            .field("line", &self.line)
+            .field("cells", &self.cells.len())
+            .finish()
+    }
+}
+
 impl Row {
     /// The cell of column `col`, taken out of the row.
     pub fn take(&mut self, col: usize) -> Option<String> {

@@ -6,7 +6,7 @@ use super::super::error::ServiceResult;
 use super::super::repo::{self, operations::OpScope};
 use super::super::{Backend, Principal};
 use super::operations::{op_scope, view};
-use crate::model::{Capability, CardFilter, CardView, OperationFilter, OperationView, Role};
+use crate::model::{Capability, CardFilter, CardReportRow, OperationFilter, OperationView, Role};
 use std::collections::HashMap;
 
 /// Rows fetched per database round trip.
@@ -149,13 +149,17 @@ pub struct CardPages {
     filter: CardFilter,
     icas: Option<Vec<String>>,
     issuers: HashMap<String, String>,
+    /// The rulesets of each (ICA, BIN) seen so far: cards share few BINs.
+    rulesets: HashMap<(String, String), Vec<crate::domain::Ruleset>>,
     after: Option<(i64, String)>,
     done: bool,
     pub page_size: u64,
 }
 
 impl CardPages {
-    pub async fn next_page(&mut self) -> ServiceResult<Option<Vec<CardView>>> {
+    /// The next page: one row per card × active ruleset it falls under (one row alone when
+    /// none does), with the entries it has left there now.
+    pub async fn next_page(&mut self) -> ServiceResult<Option<Vec<CardReportRow>>> {
         if self.done {
             return Ok(None);
         }
@@ -176,11 +180,34 @@ impl CardPages {
         if rows.is_empty() {
             return Ok(None);
         }
-        Ok(Some(
-            rows.into_iter()
-                .map(|c| super::enrolled_cards::view(c, &self.issuers))
-                .collect(),
-        ))
+        let now = self.b.clock.now();
+        let now_ms = now.timestamp_millis();
+        let hashes: Vec<String> = rows.iter().map(|c| c.pan_hash.clone()).collect();
+        let histories = repo::card_facts::histories(&self.b.db, &hashes, now_ms).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for c in rows {
+            let key = (c.ica.clone(), c.bin.clone());
+            if !self.rulesets.contains_key(&key) {
+                let found =
+                    repo::rulesets::for_card_bin(&self.b.db, &c.ica, &c.bin, now_ms).await?;
+                self.rulesets.insert(key.clone(), found);
+            }
+            let rulesets = self.rulesets.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            let history = histories.get(&c.pan_hash).map(Vec::as_slice).unwrap_or(&[]);
+            let visits = super::enrolled_cards::card_visits(&c, rulesets, history, now);
+            let card = super::enrolled_cards::view(c, &self.issuers);
+            if visits.is_empty() {
+                out.push(CardReportRow { card, visits: None });
+            } else {
+                for v in visits {
+                    out.push(CardReportRow {
+                        card: card.clone(),
+                        visits: Some(v),
+                    });
+                }
+            }
+        }
+        Ok(Some(out))
     }
 }
 
@@ -198,6 +225,7 @@ pub async fn cards(b: &Backend, p: &Principal, filter: &CardFilter) -> ServiceRe
         filter: filter.clone(),
         icas,
         issuers: repo::enrolled_cards::issuer_names(&b.db).await?,
+        rulesets: HashMap::new(),
         after: None,
         done: false,
         page_size: EXPORT_PAGE,

@@ -14,7 +14,7 @@ use app::backend::service::auth::{self, SessionKind, COOKIE_NAME};
 use app::backend::service::reports::{self, CardPages, OperationPages};
 use app::backend::{Backend, Principal, ServiceError};
 use app::model::{
-    currency_digits, fmt_minor, AppError, CardFilter, CardView, FieldError, OperationFilter,
+    currency_digits, fmt_minor, AppError, CardFilter, CardReportRow, FieldError, OperationFilter,
     OperationView,
 };
 use axum::body::{Body, Bytes};
@@ -213,7 +213,7 @@ pub fn detailed_row(o: &OperationView) -> Vec<Cell> {
     ]
 }
 
-pub const CARD_HEADERS: [&str; 8] = [
+pub const CARD_HEADERS: [&str; 13] = [
     "Masked PAN",
     "Hash",
     "AREF",
@@ -221,10 +221,26 @@ pub const CARD_HEADERS: [&str; 8] = [
     "Issuer name",
     "Product",
     "Enrollment date",
+    "Available free entries",
+    "Available paid entries",
+    "Ruleset ID",
+    "Ruleset",
+    "Status",
     "Card ID",
 ];
 
-pub fn card_row(c: &CardView) -> Vec<Cell> {
+/// Entries left: a number, `unlimited`, or empty when no ruleset applies.
+fn entries_left(n: Option<Option<u32>>) -> Cell {
+    match n {
+        None => Cell::Empty,
+        Some(None) => text("unlimited"),
+        Some(Some(n)) => Cell::Int(n.into()),
+    }
+}
+
+pub fn card_row(r: &CardReportRow) -> Vec<Cell> {
+    let c = &r.card;
+    let v = r.visits.as_ref();
     vec![
         text(&c.masked_pan),
         text(&c.pan_hash),
@@ -233,6 +249,13 @@ pub fn card_row(c: &CardView) -> Vec<Cell> {
         opt_text(&c.issuer_name),
         text(&c.product_code),
         Cell::Time(c.enrolled_at),
+        entries_left(v.map(|v| v.free_available)),
+        entries_left(v.map(|v| v.paid_available)),
+        v.map_or(Cell::Empty, |v| text(&v.ruleset_id)),
+        v.map_or(Cell::Empty, |v| {
+            text(format!("{} v{}", v.ruleset_name, v.ruleset_version))
+        }),
+        text(&c.status),
         text(&c.id),
     ]
 }
