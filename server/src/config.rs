@@ -68,6 +68,17 @@ pub struct Config {
     #[arg(long, env = "ACQUIRER_URL")]
     pub acquirer_url: Option<String>,
 
+    /// Base URL of the MRS enrolment feed (see `mrs_http`), pulled every `--mrs-interval-secs`.
+    /// Without it, `--demo` pulls from the built-in simulator and other starts pull nothing
+    /// (enrolments then arrive through `POST /api/v1/admin/enrolled-cards[/import]`).
+    #[arg(long, env = "MRS_URL")]
+    pub mrs_url: Option<String>,
+
+    /// Seconds between MRS pulls.
+    #[arg(long, env = "MRS_INTERVAL_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(5..=86_400))]
+    pub mrs_interval_secs: u64,
+
     /// Longest wait for the acquirer, in milliseconds, before the entry is rejected cleanly.
     #[arg(long, env = "ACQUIRER_TIMEOUT_MS", default_value_t = 5000,
           value_parser = clap::value_parser!(u64).range(50..=60_000))]

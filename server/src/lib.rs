@@ -4,6 +4,7 @@
 pub mod acquirer_http;
 pub mod config;
 pub mod http;
+pub mod mrs_http;
 pub mod secrets;
 pub mod sim;
 pub mod startup;

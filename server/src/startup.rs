@@ -110,6 +110,44 @@ pub fn spawn_sweeper(backend: Backend) {
     });
 }
 
+/// Pull the MRS enrolment feed on a schedule (see `service::mrs_sync`), from `--mrs-url` or,
+/// with `--demo`, from the simulator. Failures are logged and retried at the next tick.
+fn spawn_mrs_pull(backend: Backend, cfg: &Config) -> anyhow::Result<()> {
+    use app::backend::mrs::{Mrs, SimulatedMrs};
+    let timeout = std::time::Duration::from_secs(30);
+    let mrs: Arc<dyn Mrs> = match &cfg.mrs_url {
+        Some(url) => {
+            let http = crate::mrs_http::HttpMrs::new(url, timeout)?;
+            tracing::info!(url = %http.display_url(), "pulling enrolments from MRS");
+            Arc::new(http)
+        }
+        None if cfg.demo => Arc::new(SimulatedMrs::default()),
+        None => {
+            tracing::info!("no --mrs-url: enrolments arrive through the admin API only");
+            return Ok(());
+        }
+    };
+    let every = std::time::Duration::from_secs(cfg.mrs_interval_secs);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match app::backend::service::mrs_sync::sync(&backend, mrs.as_ref()).await {
+                Ok(r) if r.changes == Default::default() => {}
+                Ok(r) => tracing::info!(
+                    enrolled = r.changes.enrolled,
+                    updated = r.changes.updated,
+                    unenrolled = r.changes.unenrolled,
+                    unchanged = r.changes.unchanged,
+                    "MRS enrolments applied"
+                ),
+                Err(e) => tracing::warn!(error = %e, "MRS pull failed; retrying at the next tick"),
+            }
+        }
+    });
+    Ok(())
+}
+
 /// Serve until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> anyhow::Result<()> {
     axum::serve(
@@ -160,6 +198,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         print_demo(&cfg, &report);
     }
     spawn_sweeper(backend.clone());
+    spawn_mrs_pull(backend.clone(), &cfg)?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;

@@ -11,6 +11,7 @@ pub mod demo_world;
 pub mod entity;
 pub mod error;
 pub mod keys;
+pub mod mrs;
 pub mod principal;
 pub mod repo;
 pub mod service;

@@ -22,6 +22,7 @@ pub fn like_contains(s: &str) -> String {
 }
 pub mod enrolled_cards;
 pub mod locations;
+pub mod mrs_sync_state;
 pub mod offline;
 pub mod operations;
 pub mod ruleset_list;

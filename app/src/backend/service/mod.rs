@@ -11,6 +11,7 @@ pub mod entry;
 pub mod feed_csv;
 pub mod fleet;
 pub mod locations;
+pub mod mrs_sync;
 pub mod offline;
 pub mod operations;
 pub mod pairing;
