@@ -347,3 +347,81 @@ async fn enrolled_only_rulesets_grant_enrolled_cards_only() {
         app.finish().await;
     }
 }
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Benchmark (prints its figures): `ENROL_ROWS=1000000 cargo test --release -p server --test
+/// enrolments -- --ignored --nocapture import_benchmark`. Imports the rows through the CSV
+/// endpoint in requests of 100,000 lines (the maximum), then times the offline whitelist that
+/// lists them all. The test process holds server and client: its peak RSS covers both.
+#[tokio::test]
+#[ignore = "measurement: imports 1,000,000 enrolments"]
+async fn import_benchmark() {
+    let rows: usize = std::env::var("ENROL_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    const PER_REQUEST: usize = 100_000;
+    for app in TestApp::each().await {
+        let name = app.db.name().to_owned();
+        let admin = app.admin_token().await;
+        add_bin(&app).await;
+        add_ruleset(&app, false).await;
+        let t = paired(&app, &admin, LOC_WAW_LOUNGE, demo::READY_TERMINAL, 0).await;
+        let rss_before = peak_rss_kib();
+        let mut rss_after_first = 0;
+        let started = std::time::Instant::now();
+        let mut done = 0;
+        while done < rows {
+            let n = PER_REQUEST.min(rows - done);
+            let mut csv = String::with_capacity(n * 48 + 32);
+            csv.push_str("pan,aref,enrolled_at\n");
+            for i in done..done + n {
+                let pan = luhn(&format!("47000{i:010}"));
+                csv.push_str(&format!("{pan},BENCH-{i},2026-11-01\n"));
+            }
+            let (s, body) = app.post_csv(IMPORT, &admin, &csv).await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+            done += n;
+            if rss_after_first == 0 {
+                rss_after_first = peak_rss_kib();
+            }
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let rss_end = peak_rss_kib();
+        // Again: every row unchanged (the idempotent path reads and compares only).
+        let started = std::time::Instant::now();
+        let csv: String = std::iter::once("pan,aref,enrolled_at\n".to_owned())
+            .chain(
+                (0..PER_REQUEST.min(rows))
+                    .map(|i| format!("{},BENCH-{i},2026-11-01\n", luhn(&format!("47000{i:010}")))),
+            )
+            .collect();
+        let (s, body) = app.post_csv(IMPORT, &admin, &csv).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let resend = started.elapsed().as_secs_f64();
+        let started = std::time::Instant::now();
+        let (_, list) = whitelist(&t).await;
+        let wl = started.elapsed().as_secs_f64();
+        assert!(list.len() >= rows, "{name}: {} listed", list.len());
+        println!(
+            "{name}: imported {rows} enrolments in {secs:.1} s = {:.0} rows/s; peak RSS {} MiB \
+             before, {} MiB after the first 100k, {} MiB at the end; resend of 100k unchanged \
+             {:.0} rows/s; whitelist of {} cards in {wl:.2} s",
+            rows as f64 / secs,
+            rss_before / 1024,
+            rss_after_first / 1024,
+            rss_end / 1024,
+            PER_REQUEST.min(rows) as f64 / resend,
+            list.len(),
+        );
+        app.finish().await;
+    }
+}
