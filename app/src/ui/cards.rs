@@ -154,7 +154,7 @@ fn ImportForm(import: ServerAction<ImportEnrolments>) -> impl IntoView {
     let preview = move || csv.with(|c| preview_enrolments(c, 5));
     let on_file = move |ev: leptos::ev::Event| read_file(ev, set_csv);
     view! {
-        <details class="import" open=move || !csv.with(String::is_empty)>
+        <details class="import">
             <summary>"Import enrolments"</summary>
             <ActionForm action=import attr:class="form">
                 <label for="enrol_file">"CSV file (pan,aref,enrolled_at[,product_code][,ica][,status][,unenrolled_at]; up to 2 MB here, larger files through the REST API)"</label>
