@@ -67,11 +67,11 @@ pub fn router(state: AppState) -> Router {
         let backend = backend.clone();
         move || provide_context(backend.clone())
     };
-    Router::new()
+    let router = Router::new()
         .route("/healthz", axum::routing::get(http::health::healthz))
         .route("/readyz", axum::routing::get(http::health::readyz))
         .merge(http::admin::routes())
-        .merge(http::pos::routes())
+        .merge(http::hardening::harden_pos(http::pos::routes()))
         .merge(http::fleet::routes())
         .merge(http::openapi::routes())
         .route(
@@ -90,8 +90,8 @@ pub fn router(state: AppState) -> Router {
         // offline whitelist (megabytes of hex) shrink severalfold. The default predicate leaves
         // the SSE stream, images and tiny bodies alone.
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    http::hardening::harden(router).with_state(state)
 }
 
 /// Expire unconfirmed grants and release their cards, every few seconds. Every app server

@@ -55,3 +55,46 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A parser's message made safe to send back: extractors quote what they could not read, and a
+/// PAN sent as a JSON number or in a query string would be echoed in clear (PCI DSS req. 3).
+/// Every run of 9 or more digits becomes `…`; a message needs no longer number to be useful.
+pub fn redacted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() >= 9 {
+            out.push('…');
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in message.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn long_digit_runs_are_removed() {
+        assert_eq!(
+            redacted(
+                "invalid type: integer `5412345678901232`, expected a string at line 1 column 20"
+            ),
+            "invalid type: integer `…`, expected a string at line 1 column 20"
+        );
+        assert_eq!(redacted("12345678 ok 123456789"), "12345678 ok …");
+        assert_eq!(redacted(""), "");
+    }
+}

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod error;
 pub mod fleet;
+pub mod hardening;
 pub mod health;
 pub mod live;
 pub mod openapi;

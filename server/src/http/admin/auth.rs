@@ -48,7 +48,7 @@ pub async fn issue_token(
     let Json(req) = body.map_err(|e| {
         ApiError(AppError::Validation(vec![app::model::FieldError::new(
             "body",
-            e.body_text(),
+            crate::http::error::redacted(&e.body_text()),
         )]))
     })?;
     let issued = auth::sign_in(

@@ -61,20 +61,30 @@ async fn read_multipart(mut mp: Multipart) -> Result<(DocumentMeta, Vec<u8>), Ap
         let next = mp
             .next_field()
             .await
-            .map_err(|e| field("body", e.body_text()))?;
+            .map_err(|e| field("body", crate::http::error::redacted(&e.body_text())))?;
         let Some(f) = next else { break };
         match f.name().unwrap_or_default() {
-            "kind" => meta.kind = f.text().await.map_err(|e| field("kind", e.body_text()))?,
-            "effective_date" => {
-                meta.effective_date = f
+            "kind" => {
+                meta.kind = f
                     .text()
                     .await
-                    .map_err(|e| field("effective_date", e.body_text()))?
+                    .map_err(|e| field("kind", crate::http::error::redacted(&e.body_text())))?
+            }
+            "effective_date" => {
+                meta.effective_date = f.text().await.map_err(|e| {
+                    field(
+                        "effective_date",
+                        crate::http::error::redacted(&e.body_text()),
+                    )
+                })?
             }
             "file" => {
                 meta.file_name = f.file_name().unwrap_or_default().to_owned();
                 meta.content_type = f.content_type().map(str::to_owned);
-                let bytes = f.bytes().await.map_err(|e| field("file", e.body_text()))?;
+                let bytes = f
+                    .bytes()
+                    .await
+                    .map_err(|e| field("file", crate::http::error::redacted(&e.body_text())))?;
                 content = Some(bytes.to_vec());
             }
             _ => {}
@@ -87,7 +97,7 @@ async fn read_upload(req: Request) -> Result<(DocumentMeta, Vec<u8>), ApiError> 
     if is_multipart(req.headers()) {
         let mp = Multipart::from_request(req, &())
             .await
-            .map_err(|e| field("body", e.body_text()))?;
+            .map_err(|e| field("body", crate::http::error::redacted(&e.body_text())))?;
         return read_multipart(mp).await;
     }
     let body: Result<Json<DocumentUpload>, JsonRejection> = Json::from_request(req, &()).await;

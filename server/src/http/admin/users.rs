@@ -11,14 +11,14 @@ use axum::Json;
 pub fn bad_body(e: JsonRejection) -> ApiError {
     ApiError(AppError::Validation(vec![FieldError::new(
         "body",
-        e.body_text(),
+        crate::http::error::redacted(&e.body_text()),
     )]))
 }
 
 pub fn bad_query(e: QueryRejection) -> ApiError {
     ApiError(AppError::Validation(vec![FieldError::new(
         "query",
-        e.body_text(),
+        crate::http::error::redacted(&e.body_text()),
     )]))
 }
 

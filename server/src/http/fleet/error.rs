@@ -43,7 +43,8 @@ impl IntoResponse for FleetApiError {
         let body = serde_json::json!({
             "error": {
                 "code": e.code().unwrap_or("invalid_request"),
-                "message": e.to_string(),
+                // Messages quote the caller's values; never a card number.
+                "message": crate::http::error::redacted(&e.to_string()),
                 "fields": e.field_errors(),
             }
         });

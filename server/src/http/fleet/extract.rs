@@ -50,7 +50,7 @@ where
         Json::<T>::from_request(req, state)
             .await
             .map(|Json(v)| Body(v))
-            .map_err(|e| bad_body(e.body_text()))
+            .map_err(|e| bad_body(crate::http::error::redacted(&e.body_text())))
     }
 }
 
@@ -67,7 +67,7 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|e| bad_body(e.body_text()))?;
+            .map_err(|e| bad_body(crate::http::error::redacted(&e.body_text())))?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalBody(T::default()));
         }
@@ -91,6 +91,8 @@ where
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| Params(v))
-            .map_err(|e| FleetError::InvalidFilter(e.body_text()).into())
+            .map_err(|e| {
+                FleetError::InvalidFilter(crate::http::error::redacted(&e.body_text())).into()
+            })
     }
 }

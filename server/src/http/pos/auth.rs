@@ -114,10 +114,13 @@ pub async fn authenticate(
     let now = b.clock.now().timestamp();
     let s = &b.settings;
     if claims.sub != sub
-        || claims.iat > now + s.jwt_skew_secs
-        || claims.exp < now - s.jwt_skew_secs
-        || claims.exp < claims.iat
-        || claims.exp - claims.iat > s.jwt_max_lifetime_secs
+        || claims.iat > now.saturating_add(s.jwt_skew_secs)
+        || claims.exp < now.saturating_sub(s.jwt_skew_secs)
+        // Checked: the claims are the client's numbers (i64::MIN and MAX included).
+        || claims
+            .exp
+            .checked_sub(claims.iat)
+            .is_none_or(|life| life < 0 || life > s.jwt_max_lifetime_secs)
     {
         return Err(PosError::Unauthorized);
     }

@@ -103,7 +103,7 @@ pub fn from_json_rejection(e: axum::extract::rejection::JsonRejection) -> PosErr
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         PosError::PayloadTooLarge
     } else {
-        PosError::InvalidRequest(e.body_text())
+        PosError::InvalidRequest(crate::http::error::redacted(&e.body_text()))
     }
 }
 

@@ -56,7 +56,8 @@ pub struct ListQuery {
 fn requested_until(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Option<DateTime<Utc>>, PosError> {
-    let Query(q) = q.map_err(|e| PosError::InvalidRequest(e.body_text()))?;
+    let Query(q) =
+        q.map_err(|e| PosError::InvalidRequest(crate::http::error::redacted(&e.body_text())))?;
     q.valid_until
         .map(|s| {
             DateTime::parse_from_rfc3339(s.trim())
