@@ -300,3 +300,49 @@ async fn responses_carry_the_security_headers() {
     assert_eq!(resp.headers()["cache-control"], "no-store");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn csv_exports_neutralise_formulas() {
+    for app in TestApp::each().await {
+        let admin = app.admin_token().await;
+        let evil = r#"=HYPERLINK("http://evil.example","prize")"#;
+        let (s, body) = app
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/admin/locations/{LOC_WAW_LOUNGE}"),
+                &admin,
+                Some(json!({
+                    "name": evil, "country": "POL", "service_code": "LOUNGE",
+                    "postal_code": "00-950", "city": "Warsaw", "address": "Marszałkowska 1",
+                    "time_zone": "Europe/Warsaw"
+                })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let t = paired(&app, &admin, LOC_WAW_LOUNGE, demo::READY_TERMINAL, 0).await;
+        let g = t.check(CARD_WORLD, "CONTACTLESS").await.unwrap();
+        assert_eq!(g["status"], "GRANTED", "{g}");
+        t.confirm(g["accessId"].as_str().unwrap(), 0, 0)
+            .await
+            .unwrap();
+        let csv = app
+            .http
+            .get(app.url("/api/v1/admin/reports/operations?format=csv"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            csv.contains(r#""'=HYPERLINK(""http://evil.example"",""prize"")""#),
+            "{csv}"
+        );
+        assert!(
+            !csv.contains(r#","=HYPERLINK"#) && !csv.contains(",=HYPERLINK"),
+            "{csv}"
+        );
+        app.finish().await;
+    }
+}

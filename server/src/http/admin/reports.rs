@@ -120,17 +120,46 @@ fn fmt_time(ms: i64, pattern: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A text cell as a spreadsheet will read it: one starting with `=`, `+`, `-`, `@`, tab or CR
+/// would run as a formula (CSV injection), so it gets a leading `'` as OWASP recommends.
+/// Numbers, money and dates are not text cells and stay as they are.
+fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
 impl Cell {
     fn csv(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => csv_text(s),
             Cell::Int(n) => n.to_string(),
             Cell::Bool(b) => b.to_string(),
             Cell::Money(m, d) => fmt_minor(*m, *d),
             Cell::Time(ms) => fmt_time(*ms, "%Y-%m-%d %H:%M:%S"),
             Cell::Day(ms) => fmt_time(*ms, "%Y-%m-%d"),
         }
+    }
+}
+
+#[cfg(test)]
+mod csv_injection_tests {
+    use super::csv_text;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(
+            csv_text("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        for s in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_text(s).starts_with('\''), "{s:?}");
+        }
+        assert_eq!(csv_text("Warsaw Lounge"), "Warsaw Lounge");
+        assert_eq!(csv_text(""), "");
     }
 }
 
