@@ -1,6 +1,7 @@
 //! Configuration from flags and environment (`--help` lists both).
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -21,30 +22,32 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// Folder for the embedded database and generated secrets (created if missing).
-    #[arg(long, env = "DATA_DIR", default_value = "./data")]
+    #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 
     /// `sqlite://...` or `postgres://...`; default: a SQLite file in the data folder.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
 
     /// Hex key for the stored PAN hash (HMAC-SHA256).
-    #[arg(long, env = "PAN_HASH_KEY", hide_env_values = true)]
+    #[arg(long, env = "PAN_HASH_KEY", hide_env_values = true, global = true)]
     pub pan_hash_key: Option<String>,
 
     /// Hex key shared with terminals for the offline whitelist hash.
-    #[arg(long, env = "WHITELIST_KEY", hide_env_values = true)]
+    #[arg(long, env = "WHITELIST_KEY", hide_env_values = true, global = true)]
     pub whitelist_key: Option<String>,
 
     /// Hex key for session tokens and pairing-code hashes.
-    #[arg(long, env = "TOKEN_SIGNING_KEY", hide_env_values = true)]
+    #[arg(long, env = "TOKEN_SIGNING_KEY", hide_env_values = true, global = true)]
     pub token_signing_key: Option<String>,
 
-    /// Production mode: every secret must be given; nothing is generated. Also `APP_ENV=production`.
-    #[arg(long)]
+    /// Production mode: every secret must be given; nothing is generated; TLS (`--tls-cert`)
+    /// or a TLS-terminating proxy (`--trusted-proxies`) is required; `--demo` is refused.
+    /// Also `APP_ENV=production`.
+    #[arg(long, global = true)]
     pub production: bool,
 
-    /// Seed the demo world (idempotent).
+    /// Seed the demo world (idempotent). Refused with `--production`.
     #[arg(long)]
     pub demo: bool,
 
@@ -52,7 +55,13 @@ pub struct Config {
     #[arg(long, env = "DEMO_ADMIN_PASSWORD", hide_env_values = true)]
     pub demo_admin_password: Option<String>,
 
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
     pub log_format: LogFormat,
 
     /// Built site (WASM, CSS, public assets).
@@ -83,6 +92,55 @@ pub struct Config {
     #[arg(long, env = "ACQUIRER_TIMEOUT_MS", default_value_t = 5000,
           value_parser = clap::value_parser!(u64).range(50..=60_000))]
     pub acquirer_timeout_ms: u64,
+
+    /// Certificate chain (PEM) to serve HTTPS directly, with `--tls-key`. Turns on HSTS.
+    #[arg(long, env = "TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM: PKCS#8, PKCS#1 or SEC1) of `--tls-cert`.
+    #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Reverse proxies (CIDR list, comma-separated, e.g. `10.0.0.0/8,::1/128`) that terminate
+    /// TLS in front of the server; their forwarding headers are trusted.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// One CIDR block; a bare address is taken as a single host (`/32`, `/128`).
+pub fn parse_cidr(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{s:?} is not a CIDR block such as 10.0.0.0/8 or an IP address"))
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Administration from the command line (no server is started).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform Admin in an empty or existing database, without demo data.
+    Create(AdminCreate),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AdminCreate {
+    /// The admin's e-mail (its sign-in name).
+    #[arg(long)]
+    pub email: String,
+
+    /// Read the password from standard input (first line). Without it a one-time password is
+    /// generated, printed once, and must be changed at the first sign-in.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 impl Config {
@@ -93,6 +151,34 @@ impl Config {
                 .unwrap_or(false)
     }
 
+    pub fn tls(&self) -> Option<(&std::path::Path, &std::path::Path)> {
+        Some((self.tls_cert.as_deref()?, self.tls_key.as_deref()?))
+    }
+
+    /// Start-up refusals: production without TLS or a TLS-terminating proxy, demo data in
+    /// production.
+    pub fn check_serving(&self) -> Result<(), String> {
+        if !self.is_production() {
+            return Ok(());
+        }
+        if self.demo {
+            return Err(
+                "--demo is refused in production (--production / APP_ENV=production): \
+                        create the first admin with `server admin create --email …`"
+                    .into(),
+            );
+        }
+        if self.tls().is_none() && self.trusted_proxies.is_empty() {
+            return Err(
+                "production needs TLS: give --tls-cert and --tls-key (TLS_CERT, \
+                        TLS_KEY), or --trusted-proxies (TRUSTED_PROXIES) for the proxy that \
+                        terminates TLS"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
             format!(
@@ -100,5 +186,60 @@ impl Config {
                 self.data_dir.join("access-control.db").display()
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Config {
+        Config::try_parse_from(std::iter::once("server").chain(args.iter().copied()))
+            .expect("parses")
+    }
+
+    #[test]
+    fn production_needs_tls_or_a_proxy_and_refuses_demo() {
+        assert!(parse(&["--production"]).check_serving().is_err());
+        assert!(parse(&["--production", "--trusted-proxies", "10.0.0.0/8"])
+            .check_serving()
+            .is_ok());
+        assert!(
+            parse(&["--production", "--tls-cert", "c.pem", "--tls-key", "k.pem"])
+                .check_serving()
+                .is_ok()
+        );
+        let demo = parse(&["--production", "--demo", "--trusted-proxies", "127.0.0.1"]);
+        assert!(demo.check_serving().unwrap_err().contains("--demo"));
+        assert!(parse(&["--demo"]).check_serving().is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_parse_as_cidr_blocks() {
+        let c = parse(&["--trusted-proxies", "10.0.0.0/8, 192.168.1.1,::1/128"]);
+        let shown: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.168.1.1/32", "::1/128"]);
+        assert!(Config::try_parse_from(["server", "--trusted-proxies", "nope"]).is_err());
+        assert!(Config::try_parse_from(["server", "--tls-cert", "c.pem"]).is_err());
+    }
+
+    #[test]
+    fn admin_create_parses_with_global_flags_after_it() {
+        let c = parse(&[
+            "admin",
+            "create",
+            "--email",
+            "a@b.example",
+            "--data-dir",
+            "/tmp/x",
+        ]);
+        match c.command {
+            Some(Command::Admin(AdminCommand::Create(a))) => {
+                assert_eq!(a.email, "a@b.example");
+                assert!(!a.password_stdin);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(c.data_dir, std::path::PathBuf::from("/tmp/x"));
     }
 }

@@ -2,6 +2,7 @@
 //! Business logic lives in `app::backend` (services) and `app::domain` (the pure engine).
 
 pub mod acquirer_http;
+pub mod admin_cli;
 pub mod config;
 pub mod http;
 pub mod mrs_http;
@@ -9,3 +10,4 @@ pub mod secrets;
 pub mod sim;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;

@@ -42,7 +42,8 @@ pub async fn backend(cfg: &Config) -> anyhow::Result<Backend> {
     let conn = db::open(&url, None).await?;
     let acquirer_timeout = std::time::Duration::from_millis(cfg.acquirer_timeout_ms);
     let settings = Settings {
-        secure_cookies: cfg.secure_cookies,
+        // Served over TLS directly: the cookie must say so too.
+        secure_cookies: cfg.secure_cookies || cfg.tls().is_some(),
         acquirer_timeout,
         ..Settings::default()
     };
@@ -60,6 +61,11 @@ pub async fn backend(cfg: &Config) -> anyhow::Result<Backend> {
 
 /// Every route of the server: health, admin REST, the panel (pages and server functions).
 pub fn router(state: AppState) -> Router {
+    router_with(state, false)
+}
+
+/// As [`router`]; `hsts`: the server speaks TLS itself, so browsers are told to stay on HTTPS.
+pub fn router_with(state: AppState, hsts: bool) -> Router {
     let routes = generate_route_list(App);
     let backend = state.backend.clone();
     let options = state.leptos_options.clone();
@@ -90,7 +96,14 @@ pub fn router(state: AppState) -> Router {
         // offline whitelist (megabytes of hex) shrink severalfold. The default predicate leaves
         // the SSE stream, images and tiny bodies alone.
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(move |req, next| async move {
+            if hsts {
+                crate::tls::hsts(req, next).await
+            } else {
+                next.run(req).await
+            }
+        }));
     http::hardening::harden(router).with_state(state)
 }
 
@@ -175,6 +188,42 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+/// Serve HTTPS until Ctrl-C / SIGTERM.
+pub async fn serve_tls(listener: crate::tls::TlsListener, app: Router) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
+    axum::serve(
+        listener.tap_io(|_| {}),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+/// Start an HTTPS server for tests on a free loopback port (certificate and key in PEM files);
+/// returns its base URL (`https://localhost:port`).
+pub async fn spawn_tls_for_tests(
+    backend: Backend,
+    cert: &Path,
+    key: &Path,
+) -> anyhow::Result<String> {
+    let config = crate::tls::server_config(cert, key)?;
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = tcp.local_addr()?;
+    let listener = crate::tls::TlsListener::new(tcp, config)?;
+    let state = AppState::new(backend, leptos_options(Path::new("target/site"), addr));
+    let app = router_with(state, true);
+    tokio::spawn(async move {
+        use axum::serve::ListenerExt;
+        let _ = axum::serve(
+            listener.tap_io(|_| {}),
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    Ok(format!("https://localhost:{}", addr.port()))
+}
+
 /// Start a server for tests on a free loopback port; returns its base URL.
 pub async fn spawn_for_tests(backend: Backend) -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -192,10 +241,31 @@ pub async fn spawn_for_tests(backend: Backend) -> anyhow::Result<String> {
 }
 
 pub async fn run(cfg: Config) -> anyhow::Result<()> {
+    if let Some(crate::config::Command::Admin(cmd)) = &cfg.command {
+        let backend = backend(&cfg).await?;
+        let out = crate::admin_cli::run(&backend, cmd, &mut std::io::stdin().lock()).await?;
+        print!("{out}");
+        return Ok(());
+    }
+    cfg.check_serving().map_err(|e| anyhow::anyhow!(e))?;
+    // Read the certificate before anything else: a bad one stops the start at once.
+    let tls = match cfg.tls() {
+        Some((cert, key)) => Some(crate::tls::server_config(cert, key)?),
+        None => None,
+    };
     let backend = backend(&cfg).await?;
     if cfg.demo {
         let report = demo::seed(&backend, cfg.demo_admin_password.clone()).await?;
         print_demo(&cfg, &report);
+    }
+    if !app::backend::service::users::has_admin(&backend).await? {
+        tracing::warn!(
+            "no admin yet: create one with `server admin create --email you@example.com` \
+             (same --database-url / DATABASE_URL), or try the demo with --demo"
+        );
+    }
+    if !cfg.trusted_proxies.is_empty() {
+        tracing::info!(proxies = ?cfg.trusted_proxies, "trusted proxies");
     }
     spawn_sweeper(backend.clone());
     spawn_mrs_pull(backend.clone(), &cfg)?;
@@ -204,9 +274,19 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(backend, leptos_options(&cfg.site_root, addr));
-    tracing::info!(%addr, "listening");
-    println!("\n  Access Control is running at http://{addr}/\n");
-    serve(listener, router(state)).await
+    match tls {
+        Some(config) => {
+            tracing::info!(%addr, "listening (HTTPS)");
+            println!("\n  Access Control is running at https://{addr}/\n");
+            let listener = crate::tls::TlsListener::new(listener, config)?;
+            serve_tls(listener, router_with(state, true)).await
+        }
+        None => {
+            tracing::info!(%addr, "listening");
+            println!("\n  Access Control is running at http://{addr}/\n");
+            serve(listener, router(state)).await
+        }
+    }
 }
 
 fn print_demo(cfg: &Config, r: &demo::DemoReport) {

@@ -9,6 +9,7 @@ pub mod locations;
 pub mod operations;
 pub mod rules;
 pub mod session;
+pub mod tenants;
 pub mod terms;
 pub mod try_card;
 pub mod users;
@@ -35,6 +36,15 @@ pub(crate) mod ctx {
         let token = session_token().await.ok_or(AppError::Unauthenticated)?;
         let p = auth::authenticate(&b, &token, SessionKind::Cookie).await?;
         Ok((b, p))
+    }
+
+    /// The caller even while it must change its one-time password (the password page, "me",
+    /// sign-out); the second value says whether it must.
+    pub async fn principal_pending() -> Result<(Backend, Principal, String, bool), AppError> {
+        let b = backend()?;
+        let token = session_token().await.ok_or(AppError::Unauthenticated)?;
+        let (p, must_change) = auth::authenticate_pending(&b, &token, SessionKind::Cookie).await?;
+        Ok((b, p, token, must_change))
     }
 
     pub async fn client_addr() -> Option<String> {

@@ -21,7 +21,9 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
         response.append_header(axum::http::header::SET_COOKIE, value);
     }
-    let target = if issued.principal.consent_ok {
+    let target = if issued.password_change_required {
+        "/password"
+    } else if issued.principal.consent_ok {
         "/"
     } else {
         "/consent"
@@ -50,9 +52,36 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     use crate::backend::service::auth;
-    match super::ctx::principal().await {
-        Ok((b, p)) => Ok(Some(auth::current_user(&b, &p).await?)),
+    match super::ctx::principal_pending().await {
+        Ok((b, p, _, _)) => Ok(Some(auth::current_user(&b, &p).await?)),
         Err(AppError::Unauthenticated) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Choose a new password with the current one (also the forced change after a one-time
+/// password); then on to the dashboard (or the documents to accept).
+#[server(prefix = "/api/fn", endpoint = "password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::backend::service::auth;
+    use crate::model::{FieldError, PasswordChange};
+    let (b, p, token, _) = super::ctx::principal_pending().await?;
+    if new_password != confirm_password {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "confirm_password",
+            "The two new passwords differ.",
+        )]));
+    }
+    let addr = super::ctx::client_addr().await;
+    let change = PasswordChange {
+        current_password,
+        new_password,
+    };
+    auth::change_password(&b, &p, &token, &change, addr.as_deref()).await?;
+    leptos_axum::redirect(if p.consent_ok { "/" } else { "/consent" });
+    Ok(())
 }

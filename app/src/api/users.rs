@@ -1,6 +1,6 @@
 #[cfg(feature = "ssr")]
 use crate::model::UserInput;
-use crate::model::{AppError, Page, TenantView, UserFilter, UserView};
+use crate::model::{AppError, OneTimePassword, Page, TenantView, UserFilter, UserView};
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "users/list")]
@@ -75,4 +75,19 @@ pub async fn delete_user(id: String) -> Result<(), AppError> {
     crate::backend::service::users::delete(&b, &p, &id).await?;
     leptos_axum::redirect("/users");
     Ok(())
+}
+
+/// Disable or enable a user (`disabled` = "true" / "false", as the form posts it).
+#[server(prefix = "/api/fn", endpoint = "users/disabled")]
+pub async fn set_user_disabled(id: String, disabled: String) -> Result<UserView, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    let disabled = disabled == "true";
+    Ok(crate::backend::service::users::set_disabled(&b, &p, &id, disabled).await?)
+}
+
+/// A one-time password for the user, shown once on the page.
+#[server(prefix = "/api/fn", endpoint = "users/reset-password")]
+pub async fn reset_user_password(id: String) -> Result<OneTimePassword, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(crate::backend::service::users::reset_password(&b, &p, &id).await?)
 }

@@ -50,6 +50,7 @@ pub async fn seed(b: &Backend, admin_password: Option<String>) -> ServiceResult<
             name: Set(name.into()),
             kind: Set(kind.into()),
             created_at: Set(now),
+            active: Set(true),
         }
         .insert(&b.db)
         .await?;
@@ -113,6 +114,7 @@ pub async fn seed(b: &Backend, admin_password: Option<String>) -> ServiceResult<
             disabled: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         }
         .insert(&b.db)
         .await?;
@@ -272,10 +274,5 @@ async fn issue_code(b: &Backend, serial: &str, now: i64) -> ServiceResult<String
 }
 
 fn random_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::thread_rng();
-    (0..16)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+    password::generate()
 }

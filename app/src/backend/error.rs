@@ -12,12 +12,16 @@ pub enum ServiceError {
     Forbidden,
     #[error("consent to the current documents required")]
     ConsentRequired,
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("not found")]
     NotFound,
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldError>),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("conflict on a field: {0:?}")]
+    FieldConflict(FieldError),
     #[error("throttled for {0} s")]
     Throttled(u64),
     #[error("database: {0}")]
@@ -39,9 +43,11 @@ impl From<ServiceError> for AppError {
             ServiceError::InvalidCredentials => AppError::InvalidCredentials,
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::ConsentRequired => AppError::ConsentRequired,
+            ServiceError::PasswordChangeRequired => AppError::PasswordChangeRequired,
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Validation(v) => AppError::Validation(v),
             ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::FieldConflict(f) => AppError::FieldConflict(vec![f]),
             ServiceError::Throttled(s) => AppError::TooManyRequests {
                 retry_after_secs: s,
             },

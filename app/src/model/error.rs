@@ -36,12 +36,18 @@ pub enum AppError {
     Forbidden,
     #[error("the Terms and Conditions and the Privacy Policy must be accepted first")]
     ConsentRequired,
+    #[error("the password must be changed first")]
+    PasswordChangeRequired,
     #[error("not found")]
     NotFound,
     #[error("invalid input")]
     Validation(Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
+    /// A conflict caused by one field's value (an ICA owned by another issuer, …): 409 with
+    /// `fields` naming it.
+    #[error("{}", .0.first().map(|e| e.message.as_str()).unwrap_or("conflict"))]
+    FieldConflict(Vec<FieldError>),
     #[error("too many attempts; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("internal error")]
@@ -53,7 +59,7 @@ pub enum AppError {
 impl AppError {
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            AppError::Validation(errors) => errors,
+            AppError::Validation(errors) | AppError::FieldConflict(errors) => errors,
             _ => &[],
         }
     }
@@ -65,9 +71,10 @@ impl AppError {
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden => "forbidden",
             AppError::ConsentRequired => "consent_required",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::NotFound => "not_found",
             AppError::Validation(_) => "invalid_request",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::FieldConflict(_) => "conflict",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Internal => "internal_error",
             AppError::Transport(_) => "transport_error",

@@ -53,3 +53,5 @@ pub mod try_card;
 pub use try_card::*;
 pub mod fleet;
 pub use fleet::*;
+pub mod tenant;
+pub use tenant::*;

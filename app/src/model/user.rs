@@ -12,6 +12,15 @@ pub struct UserView {
     pub tenant_id: Option<String>,
     pub tenant_name: Option<String>,
     pub created_at: i64,
+    /// A disabled user cannot sign in; its sessions and tokens were revoked.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Set by a one-time password: the next sign-in must choose a new one.
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// Epoch ms of the last successful sign-in.
+    #[serde(default)]
+    pub last_sign_in_at: Option<i64>,
 }
 
 /// The signed-in user, as the panel shell needs it.
@@ -24,6 +33,9 @@ pub struct Me {
     pub role: Role,
     pub tenant_id: Option<String>,
     pub consent_required: bool,
+    /// True while the user signs in with a one-time password and must choose its own.
+    #[serde(default)]
+    pub password_change_required: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -46,6 +58,49 @@ pub struct UserInput {
     pub tenant_id: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+}
+
+/// Self-service password change: the current password and the new one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+impl PasswordChange {
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.current_password.is_empty() {
+            errors.push(FieldError::new("current_password", "Required."));
+        }
+        if let Some(e) = password_problem(&self.new_password) {
+            errors.push(FieldError::new("new_password", e));
+        } else if self.new_password == self.current_password {
+            errors.push(FieldError::new(
+                "new_password",
+                "Choose a password different from the current one.",
+            ));
+        }
+        errors
+    }
+}
+
+/// Why a new password is not acceptable, if it is not.
+pub fn password_problem(p: &str) -> Option<String> {
+    if p.chars().count() < MIN_PASSWORD_LEN {
+        Some(format!("At least {MIN_PASSWORD_LEN} characters."))
+    } else if p.len() > 1024 {
+        Some("At most 1024 characters.".into())
+    } else {
+        None
+    }
+}
+
+/// A one-time password, shown once to the admin who reset it (the user must change it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OneTimePassword {
+    pub user_id: String,
+    pub password: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

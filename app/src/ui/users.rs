@@ -131,6 +131,9 @@ fn UserFields(
         tenant_id: None,
         tenant_name: None,
         created_at: 0,
+        disabled: false,
+        must_change_password: false,
+        last_sign_in_at: None,
     });
     let current_tenant = u.tenant_id.clone().unwrap_or_default();
     view! {

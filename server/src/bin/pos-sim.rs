@@ -16,6 +16,10 @@ struct Cli {
     /// Folder keeping the terminal's key (0600) and pairing.
     #[arg(long, env = "POS_SIM_STATE", default_value = "./data/pos-sim")]
     state: PathBuf,
+    /// Also trust this CA certificate (PEM): a server with a self-signed or private-CA
+    /// certificate (`https://` in `--server`).
+    #[arg(long, env = "POS_SIM_CA_CERT", global = true)]
+    ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -159,6 +163,11 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(path) = &cli.ca_cert {
+        let pem = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("reading --ca-cert {}: {e}", path.display()))?;
+        server::sim::trust_ca_pem(&pem)?;
+    }
     let state = StateDir::new(&cli.state)?;
     match cli.cmd {
         Cmd::Load(args) => {

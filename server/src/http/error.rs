@@ -25,10 +25,12 @@ impl From<AppError> for ApiError {
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden | AppError::ConsentRequired => StatusCode::FORBIDDEN,
+        AppError::Forbidden | AppError::ConsentRequired | AppError::PasswordChangeRequired => {
+            StatusCode::FORBIDDEN
+        }
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Validation(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Conflict(_) | AppError::FieldConflict(_) => StatusCode::CONFLICT,
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -30,6 +30,35 @@ pub enum SimError {
     Unexpected(String),
 }
 
+/// An extra trusted CA (PEM) for every client the simulator builds (`pos-sim --ca-cert`): a
+/// server with a self-signed or private-CA certificate.
+static EXTRA_CA: std::sync::OnceLock<reqwest::Certificate> = std::sync::OnceLock::new();
+
+/// Trust `pem` (one or more CA certificates) from now on; set once per process.
+pub fn trust_ca_pem(pem: &[u8]) -> Result<(), SimError> {
+    let cert = reqwest::Certificate::from_pem(pem)?;
+    let _ = EXTRA_CA.set(cert);
+    Ok(())
+}
+
+/// A client builder that trusts the extra CA, if any.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    let b = reqwest::Client::builder();
+    match EXTRA_CA.get() {
+        Some(ca) => b.add_root_certificate(ca.clone()),
+        None => b,
+    }
+}
+
+/// A terminal whose client trusts exactly the given extra CA (tests; the CLI uses
+/// [`trust_ca_pem`]).
+pub fn client_with_ca(pem: &[u8]) -> Result<reqwest::Client, SimError> {
+    Ok(reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(pem)?)
+        .timeout(Duration::from_secs(30))
+        .build()?)
+}
+
 pub fn generate_key(bits: usize) -> Result<RsaPrivateKey, SimError> {
     RsaPrivateKey::new(&mut rand::rngs::OsRng, bits).map_err(|e| SimError::Key(e.to_string()))
 }
@@ -101,9 +130,7 @@ impl Terminal {
             serial: serial.to_owned(),
             encoding: encoding_key(&key)?,
             key,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()?,
+            http: client_builder().timeout(Duration::from_secs(30)).build()?,
             token_lifetime: 240,
             token: Mutex::new(None),
             clock: std::sync::Arc::new(unix_now),
@@ -112,6 +139,12 @@ impl Terminal {
 
     pub fn key(&self) -> &RsaPrivateKey {
         &self.key
+    }
+
+    /// Use another HTTP client (one that trusts a private CA, in tests).
+    pub fn with_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
     }
 
     pub fn http(&self) -> &reqwest::Client {

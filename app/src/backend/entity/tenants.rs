@@ -10,6 +10,7 @@ pub struct Model {
     pub name: String,
     pub kind: String,
     pub created_at: i64,
+    pub active: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ pub struct Model {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    pub must_change_password: bool,
+    pub last_sign_in_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -63,6 +63,39 @@ pub async fn delete_for_user<C: ConnectionTrait>(db: &C, user_id: &str) -> Resul
         .map(|_| ())
 }
 
+/// End every session of the user but one (the one changing its own password).
+pub async fn delete_for_user_except<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    keep_hash: &str,
+) -> Result<(), DbErr> {
+    sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::TokenHash.ne(keep_hash))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// End every session of every user of an organisation (it was deactivated).
+pub async fn delete_for_tenant<C: ConnectionTrait>(db: &C, tenant_id: &str) -> Result<u64, DbErr> {
+    use super::super::entity::users;
+    use sea_orm::sea_query::Query;
+    Ok(sessions::Entity::delete_many()
+        .filter(
+            sessions::Column::UserId.in_subquery(
+                Query::select()
+                    .column(users::Column::Id)
+                    .from(users::Entity)
+                    .and_where(users::Column::TenantId.eq(tenant_id))
+                    .to_owned(),
+            ),
+        )
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 pub async fn delete_expired<C: ConnectionTrait>(db: &C, now: i64) -> Result<u64, DbErr> {
     Ok(sessions::Entity::delete_many()
         .filter(sessions::Column::ExpiresAt.lt(now))

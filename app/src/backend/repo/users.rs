@@ -64,6 +64,9 @@ pub fn view(u: users::Model, tenant_names: &HashMap<String, String>) -> UserView
         role: Role::parse(&u.role).unwrap_or(Role::CallCenter),
         tenant_id: u.tenant_id,
         created_at: u.created_at,
+        disabled: u.disabled,
+        must_change_password: u.must_change_password,
+        last_sign_in_at: u.last_sign_in_at,
     }
 }
 

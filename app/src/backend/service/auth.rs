@@ -5,10 +5,10 @@ use super::super::error::{ServiceError, ServiceResult};
 use super::super::repo::{sessions, throttle};
 use super::super::{audit, Backend, Principal};
 use super::password;
-use crate::model::{Me, Role};
+use crate::model::{Me, PasswordChange, Role};
 use base64::Engine;
 use rand::RngCore;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 pub const COOKIE_NAME: &str = "ac_session";
 
@@ -31,6 +31,9 @@ pub struct Issued {
     pub token: String,
     pub expires_at: i64,
     pub principal: Principal,
+    /// Signed in with a one-time password: everything but the password change (and sign-out)
+    /// answers `password_change_required` until a new one is chosen.
+    pub password_change_required: bool,
 }
 
 /// A cookie's value from the request headers.
@@ -70,9 +73,10 @@ pub async fn sign_in(
             return Err(ServiceError::Throttled(secs));
         }
     }
-    let user = super::super::repo::users::find_by_email(&b.db, &email)
-        .await?
-        .filter(|u| !u.disabled);
+    let user = match super::super::repo::users::find_by_email(&b.db, &email).await? {
+        Some(u) if !u.disabled && tenant_active(b, u.tenant_id.as_deref()).await? => Some(u),
+        _ => None,
+    };
     let ok = password::verify(
         password_clear.to_owned(),
         user.as_ref().map(|u| u.password_hash.clone()),
@@ -137,17 +141,49 @@ pub async fn sign_in(
         },
     )
     .await;
+    users::Entity::update_many()
+        .col_expr(users::Column::LastSignInAt, Some(now).into())
+        .filter(users::Column::Id.eq(user.id.as_str()))
+        .exec(&b.db)
+        .await?;
+    let password_change_required = user.must_change_password;
     let principal = principal_for(b, user).await?;
     Ok(Issued {
         token,
         expires_at,
         principal,
+        password_change_required,
+    })
+}
+
+/// A user may act only while its organisation (if any) is active.
+async fn tenant_active(b: &Backend, tenant_id: Option<&str>) -> ServiceResult<bool> {
+    Ok(match tenant_id {
+        None => true,
+        Some(t) => super::super::repo::tenants::get(&b.db, t)
+            .await?
+            .is_some_and(|t| t.active),
     })
 }
 
 /// Resolve a session token to its user. Cookie sessions slide: each use extends them (written
-/// at most once a minute, to keep reads read-only).
+/// at most once a minute, to keep reads read-only). A user who must still change its one-time
+/// password gets `PasswordChangeRequired`; only [`authenticate_pending`] lets it through.
 pub async fn authenticate(b: &Backend, token: &str, kind: SessionKind) -> ServiceResult<Principal> {
+    let (principal, must_change) = authenticate_pending(b, token, kind).await?;
+    if must_change {
+        return Err(ServiceError::PasswordChangeRequired);
+    }
+    Ok(principal)
+}
+
+/// As [`authenticate`], also for a user who must change its password (the second value): for
+/// the password change itself, sign-out and "who am I".
+pub async fn authenticate_pending(
+    b: &Backend,
+    token: &str,
+    kind: SessionKind,
+) -> ServiceResult<(Principal, bool)> {
     let now = b.now_ms();
     let hash = b.keys.token_hash(token);
     let session = sessions::find(&b.db, &hash)
@@ -162,7 +198,64 @@ pub async fn authenticate(b: &Backend, token: &str, kind: SessionKind) -> Servic
         .await?
         .filter(|u| !u.disabled)
         .ok_or(ServiceError::Unauthenticated)?;
-    principal_for(b, user).await
+    if !tenant_active(b, user.tenant_id.as_deref()).await? {
+        return Err(ServiceError::Unauthenticated);
+    }
+    let must_change = user.must_change_password;
+    Ok((principal_for(b, user).await?, must_change))
+}
+
+/// Self-service password change with the current password. Ends the user's other sessions and
+/// tokens (the one making the change, `keep_token`, stays) and lifts a forced change.
+pub async fn change_password(
+    b: &Backend,
+    p: &Principal,
+    keep_token: &str,
+    change: &PasswordChange,
+    client_addr: Option<&str>,
+) -> ServiceResult<()> {
+    let errors = change.validate();
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let user = users::Entity::find_by_id(p.user_id.clone())
+        .one(&b.db)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+    if !password::verify(
+        change.current_password.clone(),
+        Some(user.password_hash.clone()),
+    )
+    .await
+    {
+        return Err(ServiceError::field(
+            "current_password",
+            "The current password is not correct.",
+        ));
+    }
+    let hash = password::hash(change.new_password.clone()).await?;
+    let now = b.now_ms();
+    let mut model: users::ActiveModel = user.into();
+    model.password_hash = Set(hash);
+    model.must_change_password = Set(false);
+    model.updated_at = Set(now);
+    model.update(&b.db).await?;
+    sessions::delete_for_user_except(&b.db, &p.user_id, &b.keys.token_hash(keep_token)).await?;
+    audit::record(
+        &b.db,
+        now,
+        audit::Entry {
+            actor: audit::Actor::User(&p.user_id),
+            action: "user.password_change",
+            target_type: Some("user"),
+            target_id: Some(&p.user_id),
+            outcome: "success",
+            detail: None,
+            client_addr,
+        },
+    )
+    .await;
+    Ok(())
 }
 
 pub async fn sign_out(b: &Backend, token: &str) -> ServiceResult<()> {
@@ -209,7 +302,12 @@ pub async fn pending_documents(b: &Backend, user_id: &str) -> ServiceResult<Vec<
     Ok(pending)
 }
 
-pub fn me(p: &Principal, first_name: String, last_name: String) -> Me {
+pub fn me(
+    p: &Principal,
+    first_name: String,
+    last_name: String,
+    password_change_required: bool,
+) -> Me {
     Me {
         id: p.user_id.clone(),
         email: p.email.clone(),
@@ -218,6 +316,7 @@ pub fn me(p: &Principal, first_name: String, last_name: String) -> Me {
         role: p.role,
         tenant_id: p.tenant_id.clone(),
         consent_required: !p.consent_ok,
+        password_change_required,
     }
 }
 
@@ -226,5 +325,6 @@ pub async fn current_user(b: &Backend, p: &Principal) -> ServiceResult<Me> {
         .one(&b.db)
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
-    Ok(me(p, user.first_name, user.last_name))
+    let must_change = user.must_change_password;
+    Ok(me(p, user.first_name, user.last_name, must_change))
 }

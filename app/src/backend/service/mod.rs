@@ -18,6 +18,7 @@ pub mod pairing;
 pub mod password;
 pub mod reports;
 pub mod rulesets;
+pub mod tenants;
 pub mod terminals;
 pub mod terms;
 pub mod try_card;

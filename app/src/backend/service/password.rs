@@ -18,6 +18,16 @@ pub async fn hash(password: String) -> ServiceResult<String> {
     .map_err(|e| ServiceError::Internal(format!("hash task: {e}")))?
 }
 
+/// A random password (16 characters, no look-alikes), for one-time use.
+pub fn generate() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
 /// Verify against a stored PHC string; `None` still spends the time of a verification so the
 /// answer doesn't reveal whether the account exists.
 pub async fn verify(password: String, phc: Option<String>) -> bool {

@@ -6,7 +6,8 @@ use super::super::repo::{self, sessions};
 use super::super::{audit, Backend, Principal};
 use super::password;
 use crate::model::{
-    paging, Capability, FieldError, Page, Role, TenantView, UserFilter, UserInput, UserView,
+    paging, Capability, FieldError, OneTimePassword, Page, Role, TenantView, UserFilter, UserInput,
+    UserView,
 };
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
@@ -49,6 +50,10 @@ async fn validate_against_db(
     if let (Some(role), Some(tenant_id)) = (Role::parse(&input.role), &input.tenant_id) {
         match repo::tenants::get(&b.db, tenant_id).await? {
             None => errors.push(FieldError::new("tenant_id", "Unknown tenant.")),
+            Some(t) if !t.active && role.needs_tenant() => errors.push(FieldError::new(
+                "tenant_id",
+                "This organisation is deactivated.",
+            )),
             Some(t) => {
                 let expected = match role {
                     Role::Issuer => Some("ISSUER"),
@@ -115,6 +120,7 @@ pub async fn create(b: &Backend, p: &Principal, input: &UserInput) -> ServiceRes
         disabled: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(&b.db)
     .await
@@ -177,6 +183,165 @@ pub async fn delete(b: &Backend, p: &Principal, id: &str) -> ServiceResult<()> {
     }
     record(b, p, "user.delete", id).await;
     Ok(())
+}
+
+/// Disable (sign-in refused, every session and bearer token revoked at once) or enable a user.
+pub async fn set_disabled(
+    b: &Backend,
+    p: &Principal,
+    id: &str,
+    disabled: bool,
+) -> ServiceResult<UserView> {
+    p.require(Capability::UsersManage)?;
+    if id == p.user_id && disabled {
+        return Err(ServiceError::Conflict(
+            "You cannot disable yourself.".into(),
+        ));
+    }
+    let existing = users::Entity::find_by_id(id.to_owned())
+        .one(&b.db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut model: users::ActiveModel = existing.into();
+    model.disabled = Set(disabled);
+    model.updated_at = Set(b.now_ms());
+    model.update(&b.db).await?;
+    if disabled {
+        sessions::delete_for_user(&b.db, id).await?;
+    }
+    record(
+        b,
+        p,
+        if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        },
+        id,
+    )
+    .await;
+    get(b, p, id).await
+}
+
+/// Give a user a one-time password (returned once, stored hashed): its sessions and tokens end
+/// and the next sign-in must choose a new password.
+pub async fn reset_password(
+    b: &Backend,
+    p: &Principal,
+    id: &str,
+) -> ServiceResult<OneTimePassword> {
+    p.require(Capability::UsersManage)?;
+    if id == p.user_id {
+        return Err(ServiceError::Conflict(
+            "Change your own password on the password page.".into(),
+        ));
+    }
+    let existing = users::Entity::find_by_id(id.to_owned())
+        .one(&b.db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let one_time = password::generate();
+    let mut model: users::ActiveModel = existing.into();
+    model.password_hash = Set(password::hash(one_time.clone()).await?);
+    model.must_change_password = Set(true);
+    model.updated_at = Set(b.now_ms());
+    model.update(&b.db).await?;
+    sessions::delete_for_user(&b.db, id).await?;
+    record(b, p, "user.password_reset", id).await;
+    Ok(OneTimePassword {
+        user_id: id.to_owned(),
+        password: one_time,
+    })
+}
+
+/// Whether any enabled Admin exists (a server without one says how to create it).
+pub async fn has_admin(b: &Backend) -> ServiceResult<bool> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    Ok(users::Entity::find()
+        .filter(users::Column::Role.eq(Role::Admin.as_str()))
+        .filter(users::Column::Disabled.eq(false))
+        .count(&b.db)
+        .await?
+        > 0)
+}
+
+/// The new admin of `server admin create`.
+#[derive(Debug, Clone)]
+pub struct CreatedAdmin {
+    pub id: String,
+    pub email: String,
+    /// Generated here (print it once): the first sign-in must change it.
+    pub one_time_password: Option<String>,
+}
+
+/// Create an Admin from the command line, in an empty or existing database, without demo data.
+/// With no password given a one-time password is generated and a change is forced at the first
+/// sign-in. An existing e-mail is refused.
+pub async fn create_admin(
+    b: &Backend,
+    email: &str,
+    password_given: Option<String>,
+) -> ServiceResult<CreatedAdmin> {
+    let email = email.trim().to_lowercase();
+    if !crate::model::is_plausible_email(&email) {
+        return Err(ServiceError::field(
+            "email",
+            "Enter an e-mail address like name@example.com.",
+        ));
+    }
+    if let Some(problem) = password_given
+        .as_deref()
+        .and_then(crate::model::password_problem)
+    {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "password", problem,
+        )]));
+    }
+    if repo::users::find_by_email(&b.db, &email).await?.is_some() {
+        return Err(ServiceError::Conflict(format!(
+            "A user with the e-mail {email} already exists."
+        )));
+    }
+    let generated = password_given.is_none();
+    let clear = password_given.unwrap_or_else(password::generate);
+    let now = b.now_ms();
+    let id = uuid::Uuid::new_v4().to_string();
+    users::ActiveModel {
+        id: Set(id.clone()),
+        email: Set(email.clone()),
+        first_name: Set("Platform".into()),
+        last_name: Set("Admin".into()),
+        role: Set(Role::Admin.as_str().to_owned()),
+        tenant_id: Set(None),
+        password_hash: Set(password::hash(clear.clone()).await?),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        must_change_password: Set(generated),
+        last_sign_in_at: Set(None),
+    }
+    .insert(&b.db)
+    .await
+    .map_err(|e| unique_email(e, &email))?;
+    audit::record(
+        &b.db,
+        now,
+        audit::Entry {
+            actor: audit::Actor::System,
+            action: "user.create_admin",
+            target_type: Some("user"),
+            target_id: Some(&id),
+            outcome: "success",
+            detail: Some(serde_json::json!({ "email": email, "via": "command line" })),
+            client_addr: None,
+        },
+    )
+    .await;
+    Ok(CreatedAdmin {
+        id,
+        email,
+        one_time_password: generated.then_some(clear),
+    })
 }
 
 fn unique_email(e: sea_orm::DbErr, email: &str) -> ServiceError {

@@ -66,7 +66,20 @@ pub async fn issue_token(
     }))
 }
 
-/// The caller of an admin endpoint, from `Authorization: Bearer <token>`.
+fn bearer(parts: &Parts) -> Result<String, ApiError> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .ok_or(ApiError(AppError::Unauthenticated))
+}
+
+/// The caller of an admin endpoint, from `Authorization: Bearer <token>`. A caller that must
+/// still change its one-time password is refused with 403 `password_change_required`.
 pub struct ApiCaller(pub Backend, pub Principal);
 
 impl<S> FromRequestParts<S> for ApiCaller
@@ -78,17 +91,51 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let b = Backend::from_ref(state);
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError(AppError::Unauthenticated))?;
-        let p = auth::authenticate(&b, token, SessionKind::Bearer).await?;
+        let token = bearer(parts)?;
+        let p = auth::authenticate(&b, &token, SessionKind::Bearer).await?;
         Ok(ApiCaller(b, p))
     }
+}
+
+/// As [`ApiCaller`], also while the password must be changed; with the token.
+pub struct PendingCaller(pub Backend, pub Principal, pub String);
+
+impl<S> FromRequestParts<S> for PendingCaller
+where
+    Backend: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let b = Backend::from_ref(state);
+        let token = bearer(parts)?;
+        let (p, _) = auth::authenticate_pending(&b, &token, SessionKind::Bearer).await?;
+        Ok(PendingCaller(b, p, token))
+    }
+}
+
+/// Change one's password
+///
+/// With the current password. Also the forced change after a one-time password (until then
+/// every other endpoint answers 403 `password_change_required`). The caller's other sessions
+/// and tokens end; this token stays valid.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "admin", operation_id = "change_password",
+    request_body = schema::PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "invalid_request: `current_password` wrong or missing, `new_password` too short or unchanged, or `body`", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    PendingCaller(b, p, token): PendingCaller,
+    crate::http::ClientAddr(ip): crate::http::ClientAddr,
+    body: Result<Json<app::model::PasswordChange>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<axum::http::StatusCode> {
+    let Json(change) = body.map_err(super::users::bad_body)?;
+    auth::change_password(&b, &p, &token, &change, ip.as_deref()).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// The caller

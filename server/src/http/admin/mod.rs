@@ -10,6 +10,7 @@ pub mod operations;
 pub mod reports;
 pub mod rulesets;
 pub mod schema;
+pub mod tenants;
 pub mod terminals;
 pub mod terms;
 pub mod try_card;
@@ -118,7 +119,33 @@ pub fn routes() -> Router<AppState> {
                 .delete(locations::delete),
         )
         .route("/api/v1/admin/try-card", post(try_card::try_card))
-        .route("/api/v1/admin/tenants", get(users::tenants))
+        .route("/api/v1/auth/password", post(auth::change_password))
+        .route(
+            "/api/v1/admin/tenants",
+            get(tenants::list).post(tenants::create),
+        )
+        .route(
+            "/api/v1/admin/tenants/{id}",
+            get(tenants::get).put(tenants::update),
+        )
+        .route(
+            "/api/v1/admin/tenants/{id}/deactivate",
+            post(tenants::deactivate),
+        )
+        .route(
+            "/api/v1/admin/tenants/{id}/activate",
+            post(tenants::activate),
+        )
+        .route(
+            "/api/v1/admin/tenants/{id}/locations/{location_id}",
+            axum::routing::put(tenants::assign_location).delete(tenants::unassign_location),
+        )
+        .route("/api/v1/admin/users/{id}/disable", post(users::disable))
+        .route("/api/v1/admin/users/{id}/enable", post(users::enable))
+        .route(
+            "/api/v1/admin/users/{id}/password-reset",
+            post(users::reset_password),
+        )
         .route("/api/v1/admin/users", get(users::list).post(users::create))
         .route(
             "/api/v1/admin/locations/{id}/terminals",

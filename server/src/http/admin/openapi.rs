@@ -56,7 +56,18 @@ use utoipa::{Modify, OpenApi};
         super::terms::accept,
         super::terms::panel_upload,
         super::terms::panel_content,
-        super::users::tenants,
+        super::auth::change_password,
+        super::tenants::list,
+        super::tenants::get,
+        super::tenants::create,
+        super::tenants::update,
+        super::tenants::deactivate,
+        super::tenants::activate,
+        super::tenants::assign_location,
+        super::tenants::unassign_location,
+        super::users::disable,
+        super::users::enable,
+        super::users::reset_password,
         super::users::list,
         super::users::create,
         super::users::get,
@@ -78,7 +89,8 @@ outside it answers 404), and roles that must consent (Service Provider, Issuer, 
 accept the current documents (`GET`/`POST /api/v1/admin/consent`).\n\n\
 **Errors.** `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"message\"}]}}` \
 (`ApiErrorBody`): unauthorized and invalid_credentials (401), forbidden and consent_required \
-(403), not_found (404), invalid_request (400, `fields` name each problem: `body` or `query` when \
+(403), password_change_required (403: signed in with a one-time password; only \
+`POST /api/v1/auth/password` is open until it is changed), not_found (404), invalid_request (400, `fields` name each problem: `body` or `query` when \
 the request could not be read), conflict (409, `message` says why), too_many_requests (429, with \
 `Retry-After`), internal_error (500). Times are epoch milliseconds (UTC) unless given as \
 `YYYY-MM-DD`; amounts are in minor units."))
@@ -148,7 +160,18 @@ mod tests {
         ("/api/v1/admin/consent", &["get", "post"]),
         ("/api/panel/terms", &["post"]),
         ("/api/panel/terms/{id}/content", &["get"]),
-        ("/api/v1/admin/tenants", &["get"]),
+        ("/api/v1/auth/password", &["post"]),
+        ("/api/v1/admin/tenants", &["get", "post"]),
+        ("/api/v1/admin/tenants/{id}", &["get", "put"]),
+        ("/api/v1/admin/tenants/{id}/deactivate", &["post"]),
+        ("/api/v1/admin/tenants/{id}/activate", &["post"]),
+        (
+            "/api/v1/admin/tenants/{id}/locations/{location_id}",
+            &["put", "delete"],
+        ),
+        ("/api/v1/admin/users/{id}/disable", &["post"]),
+        ("/api/v1/admin/users/{id}/enable", &["post"]),
+        ("/api/v1/admin/users/{id}/password-reset", &["post"]),
         ("/api/v1/admin/users", &["get", "post"]),
         ("/api/v1/admin/users/{id}", &["get", "put", "delete"]),
     ];

@@ -25,12 +25,14 @@ pub struct ApiErrorBody {
 
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ApiErrorDetail {
-    /// unauthorized, invalid_credentials, forbidden, consent_required, not_found,
-    /// invalid_request, conflict, too_many_requests, internal_error.
+    /// unauthorized, invalid_credentials, forbidden, consent_required,
+    /// password_change_required, not_found, invalid_request, conflict, too_many_requests,
+    /// internal_error.
     pub code: String,
     /// For people; a conflict's message says what is in the way.
     pub message: String,
-    /// With invalid_request: each problem, named by its field (`email`, `binRanges[1].to`,
+    /// With invalid_request (and a conflict on one field, e.g. `icas`): each problem, named by
+    /// its field (`email`, `binRanges[1].to`,
     /// `line[3].bin_to`, or `body` / `query` when the request could not be read). Empty otherwise.
     pub fields: Vec<FieldError>,
 }
@@ -87,6 +89,9 @@ pub struct Me {
     pub tenant_id: Option<String>,
     /// True until the caller has accepted the current T&C and Privacy Policy (roles that must).
     pub consent_required: bool,
+    /// True while the caller signs in with a one-time password: everything but
+    /// `POST /api/v1/auth/password` answers 403 `password_change_required`.
+    pub password_change_required: bool,
 }
 
 /// A panel user (never the password).
@@ -101,6 +106,66 @@ pub struct UserView {
     pub tenant_name: Option<String>,
     /// Epoch ms.
     pub created_at: i64,
+    /// A disabled user cannot sign in.
+    pub disabled: bool,
+    /// Set by a one-time password: the next sign-in must choose a new one.
+    pub must_change_password: bool,
+    /// Epoch ms of the last successful sign-in.
+    pub last_sign_in_at: Option<i64>,
+}
+
+/// A one-time password, shown once; the user must change it at the next sign-in.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct OneTimePassword {
+    pub user_id: String,
+    pub password: String,
+}
+
+/// Self-service password change.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters, not the current one.
+    pub new_password: String,
+}
+
+/// A location of a service-provider organisation.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct OrgLocation {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+}
+
+/// An organisation (tenant): an issuer with its ICAs or a service provider with its locations.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct OrganisationView {
+    pub id: String,
+    pub name: String,
+    /// ISSUER or SERVICE_PROVIDER.
+    pub kind: String,
+    /// A deactivated organisation's users are signed out and cannot sign in.
+    pub active: bool,
+    /// An issuer's ICAs; each belongs to one issuer only.
+    pub icas: Vec<String>,
+    /// A service provider's locations.
+    pub locations: Vec<OrgLocation>,
+    /// Users in the organisation.
+    pub users: u64,
+    /// Epoch ms.
+    pub created_at: i64,
+}
+
+/// Create or edit an organisation.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct OrganisationInput {
+    /// Up to 200 characters.
+    pub name: String,
+    /// ISSUER or SERVICE_PROVIDER; fixed once created (on edit it may be empty).
+    pub kind: String,
+    /// Issuers only: 1–11 digits each; one owned by another issuer answers 409 naming `icas`.
+    #[serde(default)]
+    pub icas: Vec<String>,
 }
 
 /// Create or edit a user.
@@ -950,6 +1015,11 @@ mod tests {
         mirrors::<UserView, m::UserView>(&[]);
         mirrors::<UserInput, m::UserInput>(&[]);
         mirrors::<TenantView, m::TenantView>(&[]);
+        mirrors::<OrganisationView, m::OrganisationView>(&[]);
+        mirrors::<OrgLocation, m::OrgLocation>(&[]);
+        mirrors::<OrganisationInput, m::OrganisationInput>(&[]);
+        mirrors::<OneTimePassword, m::OneTimePassword>(&[]);
+        mirrors::<PasswordChange, m::PasswordChange>(&[]);
         mirrors::<Page<UserView>, m::Page<m::UserView>>(&[]);
         mirrors::<OperationView, m::OperationView>(&[]);
         mirrors::<OperationDetail, m::OperationDetail>(&[]);

@@ -2,7 +2,7 @@ use super::super::error::{ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use app::backend::service::users;
-use app::model::{AppError, FieldError, Page, TenantView, UserFilter, UserInput, UserView};
+use app::model::{AppError, FieldError, OneTimePassword, Page, UserFilter, UserInput, UserView};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -52,20 +52,6 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn get(ApiCaller(b, p): ApiCaller, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
     Ok(Json(users::get(&b, &p, &id).await?))
-}
-
-/// List tenants
-///
-/// The issuers and service providers a scoped user can belong to.
-#[utoipa::path(get, path = "/api/v1/admin/tenants", tag = "admin", operation_id = "list_tenants",
-    responses(
-        (status = 200, description = "The tenants", body = Vec<schema::TenantView>),
-        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
-        (status = 403, description = "forbidden: the role may not view users; consent_required: the current documents must be accepted first", body = ApiErrorBody),
-    ),
-    security(("bearer" = [])))]
-pub async fn tenants(ApiCaller(b, p): ApiCaller) -> ApiResult<Json<Vec<TenantView>>> {
-    Ok(Json(users::tenants(&b, &p).await?))
 }
 
 /// Create a user
@@ -130,4 +116,65 @@ pub async fn update(
 pub async fn delete(ApiCaller(b, p): ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     users::delete(&b, &p, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Disable a user
+///
+/// Admin only; not oneself. Sign-in is refused and the user's sessions and bearer tokens are
+/// revoked at once (its next request answers 401).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", tag = "admin", operation_id = "disable_user",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = schema::UserView),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage users", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such user", body = ApiErrorBody),
+        (status = 409, description = "conflict: the caller cannot disable itself", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn disable(
+    ApiCaller(b, p): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(users::set_disabled(&b, &p, &id, true).await?))
+}
+
+/// Enable a user
+///
+/// Admin only.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", tag = "admin", operation_id = "enable_user",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = schema::UserView),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage users", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such user", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn enable(
+    ApiCaller(b, p): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(users::set_disabled(&b, &p, &id, false).await?))
+}
+
+/// Reset a user's password
+///
+/// Admin only; not oneself. Answers a one-time password (shown once): the user's sessions end
+/// and its next sign-in must choose a new password.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/password-reset", tag = "admin", operation_id = "reset_user_password",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The one-time password", body = schema::OneTimePassword),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage users", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such user", body = ApiErrorBody),
+        (status = 409, description = "conflict: the caller changes its own password with `POST /api/v1/auth/password`", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn reset_password(
+    ApiCaller(b, p): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OneTimePassword>> {
+    Ok(Json(users::reset_password(&b, &p, &id).await?))
 }
