@@ -37,6 +37,8 @@ pub struct OrganisationView {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganisationInput {
     pub name: String,
+    /// Required on create; on edit it may be left out (the kind never changes).
+    #[serde(default)]
     pub kind: String,
     #[serde(default)]
     pub icas: Vec<String>,

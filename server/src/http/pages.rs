@@ -1,5 +1,6 @@
-//! Page loads of the panel need a session: signed-out visitors go to `/login`, and users who
-//! still owe consent go to `/consent`. Server functions check for themselves.
+//! Page loads of the panel need a session: signed-out visitors go to `/login`, users signed in
+//! with a one-time password go to `/password`, and users who still owe consent go to `/consent`.
+//! Server functions check for themselves.
 
 use app::backend::service::auth::{self, SessionKind, COOKIE_NAME};
 use app::backend::Backend;
@@ -32,9 +33,12 @@ pub async fn require_session(State(b): State<Backend>, req: Request, next: Next)
     }
     let token = auth::cookie_value(req.headers(), COOKIE_NAME);
     let principal = match token {
-        Some(t) => auth::authenticate(&b, &t, SessionKind::Cookie).await.ok(),
+        Some(t) => auth::authenticate_pending(&b, &t, SessionKind::Cookie)
+            .await
+            .ok(),
         None => None,
     };
+    let path = req.uri().path();
     match principal {
         None => {
             let mut resp = Redirect::to("/login").into_response();
@@ -44,7 +48,9 @@ pub async fn require_session(State(b): State<Backend>, req: Request, next: Next)
             );
             resp
         }
-        Some(p) if !p.consent_ok && req.uri().path() != "/consent" => {
+        // A one-time password: choosing a new one comes before anything else.
+        Some((_, true)) if path != "/password" => Redirect::to("/password").into_response(),
+        Some((p, false)) if !p.consent_ok && path != "/consent" => {
             Redirect::to("/consent").into_response()
         }
         Some(_) => next.run(req).await,

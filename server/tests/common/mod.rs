@@ -37,6 +37,20 @@ impl TestApp {
         settings: Settings,
         acquirer: Option<Arc<dyn app::backend::acquirer::Acquirer>>,
     ) -> TestApp {
+        TestApp::start_inner(db, settings, acquirer, true).await
+    }
+
+    /// A server over an empty (migrated) database: no demo data, no user at all.
+    pub async fn start_empty(db: TestDb) -> TestApp {
+        TestApp::start_inner(db, Settings::default(), None, false).await
+    }
+
+    async fn start_inner(
+        db: TestDb,
+        settings: Settings,
+        acquirer: Option<Arc<dyn app::backend::acquirer::Acquirer>>,
+        seed: bool,
+    ) -> TestApp {
         // `RUST_LOG=warn cargo test -- --nocapture` shows the server's logs of a failing test.
         if std::env::var_os("RUST_LOG").is_some() {
             let _ = tracing_subscriber::fmt()
@@ -50,9 +64,15 @@ impl TestApp {
         if let Some(a) = acquirer {
             backend = backend.with_acquirer(a);
         }
-        let report = demo::seed(&backend, Some(ADMIN_PASSWORD.into()))
-            .await
-            .expect("seed demo");
+        let others_password = if seed {
+            demo::seed(&backend, Some(ADMIN_PASSWORD.into()))
+                .await
+                .expect("seed demo")
+                .other_users_password
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
         let base = server::startup::spawn_for_tests(backend.clone())
             .await
             .expect("spawn server");
@@ -64,7 +84,7 @@ impl TestApp {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
-            others_password: report.other_users_password.unwrap_or_default(),
+            others_password,
             db,
         }
     }
