@@ -31,6 +31,14 @@ fn user_body() -> Value {
            "role": "USER", "password": "a-long-enough-password"})
 }
 
+fn tenant_body() -> Value {
+    json!({"name": format!("Matrix org {}", uuid::Uuid::new_v4().simple()), "kind": "SERVICE_PROVIDER"})
+}
+
+fn tenant_rename_body() -> Value {
+    json!({"name": "Matrix org renamed"})
+}
+
 fn location_body() -> Value {
     json!({"name": "Warsaw Chopin Lounge", "country": "POL", "service_code": "LOUNGE",
            "postal_code": "02-235", "city": "Warsaw", "time_zone": "Europe/Warsaw",
@@ -229,6 +237,76 @@ fn endpoints() -> Vec<Endpoint> {
         },
         Endpoint {
             method: Method::POST,
+            path: "/api/v1/admin/tenants",
+            body: Some(tenant_body),
+            needs: UsersManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/api/v1/admin/tenants/{newtenant}",
+            body: None,
+            needs: UsersView,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/api/v1/admin/tenants/{newtenant}",
+            body: Some(tenant_rename_body),
+            needs: UsersManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/tenants/{newtenant}/deactivate",
+            body: None,
+            needs: UsersManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/tenants/{newtenant}/activate",
+            body: None,
+            needs: UsersManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/api/v1/admin/tenants/{provider}/locations/{newloc}",
+            body: None,
+            needs: UsersManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::DELETE,
+            path: "/api/v1/admin/tenants/{provider}/locations/{newloc}",
+            body: None,
+            needs: UsersManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/users/{target}/disable",
+            body: None,
+            needs: UsersManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/users/{target}/enable",
+            body: None,
+            needs: UsersManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/api/v1/admin/users/{target}/password-reset",
+            body: None,
+            needs: UsersManage,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::POST,
             path: "/api/v1/admin/users",
             body: Some(user_body),
             needs: UsersManage,
@@ -307,8 +385,23 @@ async fn every_role_against_every_endpoint() {
                 } else {
                     String::new()
                 };
+                let newtenant = if ep.path.contains("{newtenant}") {
+                    let (_, t) = app
+                        .call(
+                            Method::POST,
+                            "/api/v1/admin/tenants",
+                            &admin,
+                            Some(tenant_body()),
+                        )
+                        .await;
+                    t["id"].as_str().unwrap_or_default().to_owned()
+                } else {
+                    String::new()
+                };
                 let path = ep
                     .path
+                    .replace("{newtenant}", &newtenant)
+                    .replace("{provider}", app::backend::demo::PROVIDER_TENANT)
                     .replace("{loc}", app::backend::demo::LOC_WAW_LOUNGE)
                     .replace("{newloc}", &newloc)
                     .replace("{admin}", &admin_id)
