@@ -1,6 +1,6 @@
 //! The Organisations screen's server functions.
 
-use crate::model::{AppError, OrganisationView};
+use crate::model::{AppError, OrgLocation, OrganisationView};
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "tenants/list")]
@@ -76,4 +76,10 @@ pub async fn unassign_location(
 ) -> Result<OrganisationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
     Ok(crate::backend::service::tenants::unassign_location(&b, &p, &id, &location_id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "tenants/unassigned-locations")]
+pub async fn unassigned_locations() -> Result<Vec<OrgLocation>, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(crate::backend::service::tenants::unassigned_locations(&b, &p).await?)
 }

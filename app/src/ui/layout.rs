@@ -9,6 +9,9 @@ fn nav_items(me: &Me) -> Vec<(&'static str, &'static str)> {
     if can(Capability::UsersView) {
         items.push(("/users", "Users"));
     }
+    if can(Capability::UsersManage) {
+        items.push(("/organisations", "Organisations"));
+    }
     if can(Capability::RulesetsView) {
         items.push(("/rules", "Rules"));
     }
@@ -54,6 +57,7 @@ pub fn Shell() -> impl IntoView {
                                 <span class="whoami">
                                     {format!("{} {} · {}", me.first_name, me.last_name, me.role.label())}
                                 </span>
+                                <a href="/password" class="link">"Change password"</a>
                                 <ActionForm action=logout attr:class="inline">
                                     <button type="submit" class="link">"Sign out"</button>
                                 </ActionForm>

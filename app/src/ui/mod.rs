@@ -12,7 +12,9 @@ mod layout;
 mod locations;
 mod login;
 mod operations;
+mod password;
 mod rules;
+mod tenants;
 mod terms;
 mod try_card;
 mod users;
@@ -58,11 +60,15 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main class="page"><h1>"Not found"</h1></main> }>
                 <Route path=path!("/login") view=login::LoginPage/>
+                <Route path=path!("/password") view=password::PasswordPage/>
                 <ParentRoute path=path!("") view=layout::Shell>
                     <Route path=path!("") view=dashboard::Dashboard/>
                     <Route path=path!("users") view=users::UsersPage/>
                     <Route path=path!("users/new") view=users::NewUserPage/>
                     <Route path=path!("users/:id") view=users::EditUserPage/>
+                    <Route path=path!("organisations") view=tenants::OrganisationsPage/>
+                    <Route path=path!("organisations/new") view=tenants::NewOrganisationPage/>
+                    <Route path=path!("organisations/:id") view=tenants::OrganisationPage/>
                     <Route path=path!("rules") view=rules::RulesPage/>
                     <Route path=path!("rules/new") view=rules::NewRulePage/>
                     <Route path=path!("rules/:id") view=rules::RuleDetailsPage/>

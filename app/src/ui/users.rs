@@ -1,6 +1,10 @@
 use super::common::{action_error, field_error, fmt_ms, form_error};
-use crate::api::users::{get_user, list_tenants, list_users, CreateUser, DeleteUser, UpdateUser};
-use crate::model::{Role, UserFilter, UserView};
+use super::locations::can;
+use crate::api::users::{
+    get_user, list_tenants, list_users, CreateUser, DeleteUser, ResetUserPassword, SetUserDisabled,
+    UpdateUser,
+};
+use crate::model::{Capability, Role, UserFilter, UserView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -51,11 +55,15 @@ fn urlencode(s: &str) -> String {
 pub fn UsersPage() -> impl IntoView {
     let filter = query_filter();
     let users = Resource::new(move || filter.get(), list_users);
+    // The view-only User reads the list; only who may manage users sees "Add user".
+    let manage = can(Capability::UsersManage);
     view! {
         <Title text="Users · Access Control"/>
         <div class="page-head">
             <h1>"Users"</h1>
-            <A href="/users/new" attr:class="button primary">"Add user"</A>
+            <Show when=move || manage.get()>
+                <A href="/users/new" attr:class="button primary">"Add user"</A>
+            </Show>
         </div>
         <Form method="GET" action="/users" attr:class="filters">
             <label>"First name filter"
@@ -79,7 +87,7 @@ pub fn UsersPage() -> impl IntoView {
                         view! {
                             <table class="grid">
                                 <thead>
-                                    <tr><th>"First name"</th><th>"Last name"</th><th>"Role"</th><th>"E-mail"</th><th>"Tenant"</th><th>"Created"</th></tr>
+                                    <tr><th>"First name"</th><th>"Last name"</th><th>"Role"</th><th>"E-mail"</th><th>"Tenant"</th><th>"Status"</th><th>"Last sign-in"</th><th>"Created"</th></tr>
                                 </thead>
                                 <tbody>
                                     {page.items.into_iter().map(user_row).collect_view()}
@@ -102,6 +110,7 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 fn user_row(u: UserView) -> impl IntoView {
+    let status = status_label(&u);
     view! {
         <tr>
             <td><A href=format!("/users/{}", u.id)>{u.first_name}</A></td>
@@ -109,8 +118,20 @@ fn user_row(u: UserView) -> impl IntoView {
             <td>{u.role.label()}</td>
             <td>{u.email}</td>
             <td>{u.tenant_name.unwrap_or_default()}</td>
+            <td>{status}</td>
+            <td>{u.last_sign_in_at.map(fmt_ms).unwrap_or_else(|| "never".into())}</td>
             <td>{fmt_ms(u.created_at)}</td>
         </tr>
+    }
+}
+
+fn status_label(u: &UserView) -> &'static str {
+    if u.disabled {
+        "Disabled"
+    } else if u.must_change_password {
+        "Active (password change pending)"
+    } else {
+        "Active"
     }
 }
 
@@ -205,6 +226,15 @@ pub fn EditUserPage() -> impl IntoView {
     let user = Resource::new(id, get_user);
     let update = ServerAction::<UpdateUser>::new();
     let delete = ServerAction::<DeleteUser>::new();
+    let set_disabled = ServerAction::<SetUserDisabled>::new();
+    let reset = ServerAction::<ResetUserPassword>::new();
+    let manage = can(Capability::UsersManage);
+    // After a disable/enable the page shows the new status.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = set_disabled.value().get() {
+            user.refetch();
+        }
+    });
     view! {
         <Title text="Edit user · Access Control"/>
         <h1>"Edit user"</h1>
@@ -214,20 +244,59 @@ pub fn EditUserPage() -> impl IntoView {
                     Ok(u) => {
                         let uid = u.id.clone();
                         let uid2 = u.id.clone();
+                        let uid3 = u.id.clone();
+                        let uid4 = u.id.clone();
+                        let disabled = u.disabled;
+                        let status = status_label(&u);
+                        let last = u.last_sign_in_at.map(fmt_ms).unwrap_or_else(|| "never".into());
                         view! {
+                            <p class="muted" id="user-status">
+                                {format!("Status: {status} · Last sign-in: {last}")}
+                            </p>
                             <ActionForm action=update attr:class="form">
                                 <input type="hidden" name="id" value=uid/>
                                 <UserFields result=action_error(update.value()) user=Some(u)/>
                                 <div class="actions">
-                                    <button type="submit" class="primary">"Save"</button>
-                                    <A href="/users">"Cancel"</A>
+                                    <Show when=move || manage.get()>
+                                        <button type="submit" class="primary">"Save"</button>
+                                    </Show>
+                                    <A href="/users">{move || if manage.get() { "Cancel" } else { "Back" }}</A>
                                 </div>
                             </ActionForm>
-                            <ActionForm action=delete attr:class="danger-zone">
-                                <input type="hidden" name="id" value=uid2/>
-                                {form_error(action_error(delete.value()))}
-                                <button type="submit" class="danger">"Delete user"</button>
-                            </ActionForm>
+                            {move || {
+                                let (uid2, uid3, uid4) = (uid2.clone(), uid3.clone(), uid4.clone());
+                                manage.get().then(move || view! {
+                                <section class="form" aria-label="Account">
+                                    <h2>"Account"</h2>
+                                    <ActionForm action=set_disabled attr:class="inline">
+                                        <input type="hidden" name="id" value=uid3/>
+                                        <input type="hidden" name="disabled" value=if disabled { "false" } else { "true" }/>
+                                        {form_error(action_error(set_disabled.value()))}
+                                        <button type="submit">
+                                            {if disabled { "Enable user" } else { "Disable user" }}
+                                        </button>
+                                    </ActionForm>
+                                    <ActionForm action=reset attr:class="inline">
+                                        <input type="hidden" name="id" value=uid4/>
+                                        {form_error(action_error(reset.value()))}
+                                        <button type="submit">"Reset password"</button>
+                                    </ActionForm>
+                                    {move || {
+                                        reset.value().get().and_then(Result::ok).map(|otp| view! {
+                                            <p class="notice" role="status" id="one-time-password">
+                                                "One-time password (shown once; the user must change it at the next sign-in): "
+                                                <code>{otp.password}</code>
+                                            </p>
+                                        })
+                                    }}
+                                </section>
+                                <ActionForm action=delete attr:class="danger-zone">
+                                    <input type="hidden" name="id" value=uid2/>
+                                    {form_error(action_error(delete.value()))}
+                                    <button type="submit" class="danger">"Delete user"</button>
+                                </ActionForm>
+                                })
+                            }}
                         }
                             .into_any()
                     }

@@ -240,6 +240,23 @@ pub async fn set_active(
     get(b, p, id).await
 }
 
+/// Locations no provider holds yet (the ones the Organisations screen offers to assign).
+pub async fn unassigned_locations(b: &Backend, p: &Principal) -> ServiceResult<Vec<OrgLocation>> {
+    p.require(Capability::UsersManage)?;
+    Ok(locations::Entity::find()
+        .filter(locations::Column::TenantId.is_null())
+        .order_by_asc(locations::Column::Name)
+        .all(&b.db)
+        .await?
+        .into_iter()
+        .map(|l| OrgLocation {
+            id: l.id,
+            name: l.name,
+            city: l.city,
+        })
+        .collect())
+}
+
 async fn provider(b: &Backend, id: &str) -> ServiceResult<tenants::Model> {
     let t = tenants::Entity::find_by_id(id.to_owned())
         .one(&b.db)
