@@ -61,6 +61,7 @@ pub fn CardsPage() -> impl IntoView {
         url
     };
     ExportProgress::provide();
+    let export_ok = can(Capability::ReportsExport);
     view! {
         <Title text="Enrolled cards · Access Control"/>
         <h1>"Enrolled cards"</h1>
@@ -75,14 +76,17 @@ pub fn CardsPage() -> impl IntoView {
             <button type="submit">"Filter"</button>
             <A href="/cards">"Clear"</A>
         </Form>
-        <p class="exports">
-            "Export report: "
-            <ExportLink href=move || export("csv") name="enrolled-cards.csv" label="CSV"/>
-            " · "
-            <ExportLink href=move || export("xlsx") name="enrolled-cards.xlsx" label="XLSX"/>
-            " "
-            <ExportStatus/>
-        </p>
+        // Only roles that may export see the links (the Call Center may not).
+        <Show when=move || export_ok.get()>
+            <p class="exports">
+                "Export report: "
+                <ExportLink href=move || export("csv") name="enrolled-cards.csv" label="CSV"/>
+                " · "
+                <ExportLink href=move || export("xlsx") name="enrolled-cards.xlsx" label="XLSX"/>
+                " "
+                <ExportStatus/>
+            </p>
+        </Show>
         {move || manage.get().then(|| view! { <ImportForm import=import/> })}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

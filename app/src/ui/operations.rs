@@ -134,6 +134,7 @@ pub fn OperationsPage() -> impl IntoView {
     );
     let locations = Resource::new(|| (), |_| operation_locations());
     let f = move || filter.get();
+    let export_ok = super::locations::can(crate::model::Capability::ReportsExport);
     view! {
         <Title text="Operations · Access Control"/>
         <div class="page-head">
@@ -180,7 +181,10 @@ pub fn OperationsPage() -> impl IntoView {
             <button type="submit">"Filter"</button>
             <A href="/operations">"Clear"</A>
         </Form>
-        <ExportLinks filter=filter/>
+        // Only roles that may export see the links (the Call Center may not).
+        <Show when=move || export_ok.get()>
+            <ExportLinks filter=filter/>
+        </Show>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match ops.await {
