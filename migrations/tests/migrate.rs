@@ -157,6 +157,46 @@ async fn check_constraints(db: &DatabaseConnection) -> TestResult {
         return Err("sessions were not deleted with their user".into());
     }
 
+    // m0008: users start without a forced change and never signed in; tenants start active;
+    // an ICA belongs to at most one issuer.
+    ok(
+        db,
+        &format!("{user}('u4', 'd@example.com', 'A', 'B', 'ADMIN', 'x', 0, 0)"),
+    )
+    .await?;
+    let n = count(
+        db,
+        "SELECT COUNT(*) FROM users WHERE id = 'u4' AND must_change_password = false \
+         AND last_sign_in_at IS NULL",
+    )
+    .await?;
+    if n != 1 {
+        return Err("user defaults of m0008 not applied".into());
+    }
+    for (id, name) in [("ti1", "Bank One"), ("ti2", "Bank Two")] {
+        ok(
+            db,
+            &format!(
+                "INSERT INTO tenants (id, name, kind, created_at) VALUES ('{id}', '{name}', 'ISSUER', 0)"
+            ),
+        )
+        .await?;
+    }
+    if count(db, "SELECT COUNT(*) FROM tenants WHERE active = true").await? < 2 {
+        return Err("tenants.active does not default to true".into());
+    }
+    ok(
+        db,
+        "INSERT INTO tenant_icas (tenant_id, ica) VALUES ('ti1', '777')",
+    )
+    .await?;
+    refused(
+        db,
+        "INSERT INTO tenant_icas (tenant_id, ica) VALUES ('ti2', '777')",
+    )
+    .await?;
+    ok(db, "DELETE FROM tenants WHERE id IN ('ti1', 'ti2')").await?;
+
     // documents: one version per (kind, effective_date).
     let doc = "INSERT INTO documents (id, kind, effective_date, file_name, content_type, content, \
                sha256, uploaded_by, uploaded_at) VALUES ";

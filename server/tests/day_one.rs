@@ -536,3 +536,51 @@ async fn admin_create_reads_the_password_from_stdin_and_prints_no_secret() {
     assert!(err.to_string().contains("password"), "{err}");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_panel_password_page_lifts_a_forced_change() {
+    let app = TestApp::start_empty(TestDb::sqlite()).await;
+    let one_time = create_admin_by_command(&app).await;
+    let cookie = app.session_cookie(ADMIN, &one_time).await;
+    let page = |path: &'static str| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            app.http
+                .get(app.url(path))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(page("/users").await.headers()["location"], "/password");
+    // The password page itself renders (no redirect loop).
+    assert_eq!(page("/password").await.status(), StatusCode::OK);
+
+    let change = |confirm: &'static str| {
+        let (app, cookie, one_time) = (&app, cookie.clone(), one_time.clone());
+        async move {
+            app.http
+                .post(app.url("/api/fn/password"))
+                .header("cookie", cookie)
+                .form(&[
+                    ("current_password", one_time.as_str()),
+                    ("new_password", PASSWORD),
+                    ("confirm_password", confirm),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Two different new passwords: refused, still forced.
+    let resp = change("something-else-entirely").await;
+    assert!(resp.text().await.unwrap().contains("confirm_password"));
+    assert_eq!(page("/").await.headers()["location"], "/password");
+    // Then the change: the panel opens, with the same session.
+    change(PASSWORD).await;
+    let resp = page("/users").await;
+    assert_eq!(resp.status(), StatusCode::OK, "{:?}", resp.headers());
+    app.token(ADMIN, PASSWORD).await;
+    app.finish().await;
+}

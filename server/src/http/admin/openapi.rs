@@ -77,9 +77,13 @@ use utoipa::{Modify, OpenApi};
     modifiers(&AdminAuth),
     tags((name = "admin", description = "The panel's services for API clients: operations, \
 enrolled cards, reports, locations and their terminals, reference data, rulesets (and trying a \
-card against them), T&C documents and users.\n\n\
+card against them), T&C documents, users (disable, enable, one-time password reset) and \
+organisations (`/api/v1/admin/tenants`: issuers with their ICAs, service providers with their \
+locations).\n\n\
 **Authentication.** `POST /api/v1/auth/token` with e-mail and password returns a short-lived \
-token; send it as `Authorization: Bearer <token>` (security scheme `bearer`). The panel's session \
+token; send it as `Authorization: Bearer <token>` (security scheme `bearer`). A user signed in \
+with a one-time password (a new admin, an admin's reset) must first choose its own with \
+`POST /api/v1/auth/password`. The panel's session \
 cookie (`ac_session`, scheme `session`) is also accepted by the report downloads \
 (`/api/v1/admin/reports/*`) and is the only credential of the `/api/panel/*` form endpoints; the \
 other endpoints take the bearer token only.\n\n\
