@@ -144,6 +144,8 @@ pub fn OrganisationPage() -> impl IntoView {
                             <h1>{o.name.clone()}</h1>
                             <p class="muted" id="organisation-status">
                                 {format!("{} · {} · {} user(s)", org_kind_label(&o.kind), if active { "Active" } else { "Deactivated" }, o.users)}
+                                " "
+                                <A href=format!("/users/new?tenant_id={}", o.id)>"Add user in this organisation"</A>
                             </p>
                             <ActionForm action=update attr:class="form">
                                 <input type="hidden" name="id" value=oid/>

@@ -140,6 +140,9 @@ fn status_label(u: &UserView) -> &'static str {
 fn UserFields(
     result: Signal<Option<crate::model::AppError>>,
     user: Option<UserView>,
+    /// The organisation a new user starts in (from the Organisations screen's link).
+    #[prop(optional)]
+    tenant: Option<String>,
 ) -> impl IntoView {
     let tenants = Resource::new(|| (), |_| list_tenants());
     let editing = user.is_some();
@@ -156,7 +159,7 @@ fn UserFields(
         must_change_password: false,
         last_sign_in_at: None,
     });
-    let current_tenant = u.tenant_id.clone().unwrap_or_default();
+    let current_tenant = u.tenant_id.clone().or(tenant).unwrap_or_default();
     view! {
         {form_error(result)}
         <label for="first_name">"First name"</label>
@@ -206,11 +209,12 @@ fn UserFields(
 #[component]
 pub fn NewUserPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
+    let tenant = use_query_map().with_untracked(|q| q.get("tenant_id"));
     view! {
         <Title text="Add user · Access Control"/>
         <h1>"Add user"</h1>
         <ActionForm action=create attr:class="form">
-            <UserFields result=action_error(create.value()) user=None/>
+            <UserFields result=action_error(create.value()) user=None tenant=tenant.unwrap_or_default()/>
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Create user"</button>
                 <A href="/users">"Cancel"</A>
