@@ -13,6 +13,7 @@ mod m0002_places;
 mod m0003_rules;
 mod m0004_cards_ops;
 mod m0005_operations_live;
+mod m0006_acquirer_ledger;
 mod m0008_tenants_users;
 mod m0009_enrolments;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_rules::Migration),
             Box::new(m0004_cards_ops::Migration),
             Box::new(m0005_operations_live::Migration),
+            Box::new(m0006_acquirer_ledger::Migration),
             Box::new(m0008_tenants_users::Migration),
             Box::new(m0009_enrolments::Migration),
         ]

@@ -85,6 +85,8 @@ const TABLES: &[&str] = &[
     "card_holds",
     "operations",
     "enrolment_events",
+    "acquirer_calls",
+    "ruleset_cap_claims",
     "mrs_sync_state",
 ];
 

@@ -107,8 +107,9 @@ pub fn router_with(state: AppState, hsts: bool) -> Router {
     http::hardening::harden(router).with_state(state)
 }
 
-/// Expire unconfirmed grants and release their cards, every few seconds. Every app server
-/// runs one; the updates are conditional, so they don't conflict.
+/// Expire unconfirmed grants, release their cards and void their authorizations, and retry the
+/// voids and refunds still owed to the acquirer (with backoff), every few seconds. Every app
+/// server runs one; the updates are conditional, so they don't conflict.
 pub fn spawn_sweeper(backend: Backend) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
@@ -118,6 +119,11 @@ pub fn spawn_sweeper(backend: Backend) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "expired unconfirmed grants"),
                 Err(e) => tracing::warn!(error = %e, "grant sweeper failed"),
+            }
+            match app::backend::service::acquirer_ledger::retry_due(&backend).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(settled = n, "owed voids/refunds accepted"),
+                Err(e) => tracing::warn!(error = %e, "acquirer retry job failed"),
             }
         }
     });

@@ -61,28 +61,28 @@ fn eur(minor: i64) -> Money {
 async fn gateway_answers_map_to_outcomes() {
     let (url, seen) = stub().await;
     let acq = HttpAcquirer::new(&url, Duration::from_millis(500)).unwrap();
-    let ok = acq.account_status("5412340000000001").await;
+    let ok = acq.account_status("5412340000000001", "k-1").await;
     assert_eq!(
         (ok.outcome, ok.response_code.as_str()),
         (AcqOutcome::Approved, "00")
     );
-    let asi = acq.account_status("5412340000090051").await;
+    let asi = acq.account_status("5412340000090051", "k-2").await;
     assert_eq!(
         (asi.outcome, asi.response_code.as_str()),
         (AcqOutcome::Declined, "05")
     );
-    let funds = acq.authorize("5412340000090515", eur(2500)).await;
+    let funds = acq.authorize("5412340000090515", eur(2500), "k-3").await;
     assert_eq!(funds.outcome, AcqOutcome::InsufficientFunds);
     assert_eq!(funds.response_code, "51");
     for broken in ["5412340000075003", "5412340000076001"] {
-        let r = acq.authorize(broken, eur(100)).await;
+        let r = acq.authorize(broken, eur(100), "k-4").await;
         assert_eq!(
             (r.outcome, r.response_code.as_str()),
             (AcqOutcome::Unavailable, "91")
         );
     }
     let started = Instant::now();
-    let slow = acq.account_status("5412340000070004").await;
+    let slow = acq.account_status("5412340000070004", "k-5").await;
     assert_eq!(slow.outcome, AcqOutcome::Unavailable);
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -96,7 +96,10 @@ async fn gateway_answers_map_to_outcomes() {
 
     let nowhere = HttpAcquirer::new("http://127.0.0.1:9", Duration::from_millis(300)).unwrap();
     assert_eq!(
-        nowhere.account_status("5412340000000001").await.outcome,
+        nowhere
+            .account_status("5412340000000001", "k-6")
+            .await
+            .outcome,
         AcqOutcome::Unavailable
     );
 }

@@ -1085,5 +1085,6 @@ fn operation_row(pan_hash: &str, at: i64) -> operations::ActiveModel {
         reversed_by: Set(None),
         reversal_reason: Set(None),
         decision_json: Set(None),
+        confirm_claim: Set(None),
     }
 }

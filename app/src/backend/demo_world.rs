@@ -368,6 +368,7 @@ async fn seed_history<C: sea_orm::ConnectionTrait>(
                 (status == "REVERSED").then(|| "Demo: entered by mistake".to_owned())
             ),
             decision_json: Set(None),
+            confirm_claim: Set(None),
         }
         .insert(db)
         .await?;

@@ -2,6 +2,7 @@
 //! (see docs/DATA-MODEL.md). Ids are text UUIDs, instants `i64` epoch milliseconds, money
 //! `i64` minor units, enumerations strings, JSON columns text (`*_json`).
 
+pub mod acquirer_calls;
 pub mod audit_log;
 pub mod auth_throttle;
 pub mod bin_ranges;
@@ -19,6 +20,7 @@ pub mod operations;
 pub mod pairing_codes;
 pub mod processor_mappings;
 pub mod ruleset_bin_ranges;
+pub mod ruleset_cap_claims;
 pub mod ruleset_locations;
 pub mod ruleset_services;
 pub mod ruleset_usage;
@@ -35,6 +37,7 @@ pub mod terminals;
 pub mod users;
 
 pub mod prelude {
+    pub use super::acquirer_calls::Entity as AcquirerCalls;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::auth_throttle::Entity as AuthThrottle;
     pub use super::bin_ranges::Entity as BinRanges;

@@ -50,6 +50,8 @@ pub struct Model {
     pub reversal_reason: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub decision_json: Option<String>,
+    /// The confirm that owns this grant while it talks to the acquirer (migration m0006).
+    pub confirm_claim: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

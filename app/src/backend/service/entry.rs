@@ -6,11 +6,12 @@
 //! is committed; so every decision for a card sees every earlier entry of that card, on any
 //! app server, and two terminals can never spend the same last entry.
 
-use super::super::acquirer::{bounded, AcqOutcome};
+use super::super::acquirer::{bounded, idem_key, AcqOutcome, AcqResponse, CallKind};
 use super::super::entity::{card_holds, locations, operations};
 use super::super::error::{ServiceError, ServiceResult};
 use super::super::repo::{self, card_facts as cards};
 use super::super::{Backend, Principal};
+use super::acquirer_ledger as ledger;
 use crate::domain::{
     confirm_guests, decide_explained, CardProfile, Currency, Decision, DecisionInput, FxTable,
     Grant, GuestSplit, LocationInfo, Pan, RejectCode, Ruleset, RulesetIndex, RulesetUsage,
@@ -253,6 +254,9 @@ async fn acquire_hold(
 }
 
 /// One attempt at the hold: a plain INSERT that the unique key on the PAN hash arbitrates.
+/// A lapsed hold is taken over only once its operation is provably expired: the operation is
+/// first moved `PENDING → EXPIRED` by a conditional update (which a confirm's completing
+/// update, itself conditional on `PENDING`, can never also win), and its authorizations voided.
 async fn take_hold(
     b: &Backend,
     pan_hash: &str,
@@ -260,11 +264,24 @@ async fn take_hold(
     now: i64,
     until: i64,
 ) -> ServiceResult<bool> {
-    card_holds::Entity::delete_many()
-        .filter(card_holds::Column::PanHash.eq(pan_hash))
+    let lapsed = card_holds::Entity::find_by_id(pan_hash.to_owned())
         .filter(card_holds::Column::ExpiresAt.lte(now))
-        .exec(&b.db)
+        .one(&b.db)
         .await?;
+    if let Some(h) = lapsed {
+        let holder = operations::Entity::find_by_id(h.operation_id.clone())
+            .one(&b.db)
+            .await?;
+        if let Some(o) = holder {
+            expire(b, &[o], now).await?;
+        }
+        card_holds::Entity::delete_many()
+            .filter(card_holds::Column::PanHash.eq(pan_hash))
+            .filter(card_holds::Column::OperationId.eq(h.operation_id))
+            .filter(card_holds::Column::ExpiresAt.lte(now))
+            .exec(&b.db)
+            .await?;
+    }
     let inserted = card_holds::ActiveModel {
         pan_hash: Set(pan_hash.to_owned()),
         operation_id: Set(op_id.to_owned()),
@@ -297,6 +314,108 @@ async fn release_hold<C: ConnectionTrait>(
         .exec(db)
         .await
         .map(|_| ())
+}
+
+/// A ruleset's total-usage cap for one counting period (`0`: all time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CapKey {
+    ruleset_id: String,
+    period_start: i64,
+}
+
+/// The cap a grant uses, if its ruleset has a total-usage cap.
+fn cap_of(f: &Facts, grant: &Grant) -> Option<CapKey> {
+    f.usage
+        .iter()
+        .find(|u| u.ruleset_id == grant.ruleset_id)
+        .map(|u| CapKey {
+            ruleset_id: u.ruleset_id.to_string(),
+            period_start: u.counted_since.map(|s| s.timestamp_millis()).unwrap_or(0),
+        })
+}
+
+/// How long a check waits for the capped ruleset's row; the lease a crashed holder leaves.
+const CAP_WAIT: std::time::Duration = std::time::Duration::from_millis(5000);
+const CAP_LEASE_MS: i64 = 30_000;
+
+/// Lease the cap's row for `holder`: a conditional UPDATE (free, or its lease lapsed), so one
+/// decision per capped ruleset and period at a time decides and writes its grant, on any app
+/// server. `false` after [`CAP_WAIT`].
+async fn lease_cap(b: &Backend, key: &CapKey, holder: &str) -> ServiceResult<bool> {
+    use super::super::entity::ruleset_cap_claims as claims;
+    let row = claims::ActiveModel {
+        ruleset_id: Set(key.ruleset_id.clone()),
+        period_start: Set(key.period_start),
+        seq: Set(0),
+        holder: Set(None),
+        held_until: Set(0),
+        updated_at: Set(b.now_ms()),
+    };
+    let created = claims::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                claims::Column::RulesetId,
+                claims::Column::PeriodStart,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&b.db)
+        .await;
+    if let Err(e) = created {
+        if !matches!(
+            e.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        ) {
+            return Err(e.into());
+        }
+    }
+    let started = std::time::Instant::now();
+    loop {
+        let now = b.now_ms();
+        let taken = claims::Entity::update_many()
+            .col_expr(claims::Column::Holder, Some(holder.to_owned()).into())
+            .col_expr(claims::Column::HeldUntil, (now + CAP_LEASE_MS).into())
+            .col_expr(claims::Column::UpdatedAt, now.into())
+            .filter(claims::Column::RulesetId.eq(key.ruleset_id.clone()))
+            .filter(claims::Column::PeriodStart.eq(key.period_start))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(claims::Column::Holder.is_null())
+                    .add(claims::Column::HeldUntil.lte(now)),
+            )
+            .exec(&b.db)
+            .await?;
+        if taken.rows_affected == 1 {
+            return Ok(true);
+        }
+        if started.elapsed() >= CAP_WAIT {
+            return Ok(false);
+        }
+        tokio::time::sleep(HOLD_POLL).await;
+    }
+}
+
+/// Give the cap's row back; `granted` counts the grant written under the lease.
+async fn release_cap(b: &Backend, key: &CapKey, holder: &str, granted: bool) {
+    use super::super::entity::ruleset_cap_claims as claims;
+    use sea_orm::sea_query::Expr;
+    let res = claims::Entity::update_many()
+        .col_expr(claims::Column::Holder, Option::<String>::None.into())
+        .col_expr(claims::Column::HeldUntil, 0i64.into())
+        .col_expr(
+            claims::Column::Seq,
+            Expr::col(claims::Column::Seq).add(i64::from(granted)),
+        )
+        .col_expr(claims::Column::UpdatedAt, b.now_ms().into())
+        .filter(claims::Column::RulesetId.eq(key.ruleset_id.clone()))
+        .filter(claims::Column::PeriodStart.eq(key.period_start))
+        .filter(claims::Column::Holder.eq(holder))
+        .exec(&b.db)
+        .await;
+    if let Err(e) = res {
+        tracing::error!(error = %e, "releasing a ruleset cap lease failed; it lapses");
+    }
 }
 
 /// The operation row as first written by check_entry.
@@ -352,6 +471,7 @@ fn base_operation(
         reversed_by: Set(None),
         reversal_reason: Set(None),
         decision_json: Set(None),
+        confirm_claim: Set(None),
     }
 }
 
@@ -411,7 +531,7 @@ pub async fn check_entry(
 #[allow(clippy::too_many_arguments)]
 async fn decide_and_record(
     b: &Backend,
-    mut op: operations::ActiveModel,
+    op: operations::ActiveModel,
     op_id: &str,
     pan: &Pan,
     pan_hash: &str,
@@ -419,38 +539,87 @@ async fn decide_and_record(
     now: DateTime<Utc>,
     expires_at: i64,
 ) -> ServiceResult<CheckOutcome> {
-    let facts = gather(&b.db, pan, pan_hash, location, now).await?;
-    if let Some(card) = &facts.card {
-        op.ica = Set(Some(card.ica.clone()));
-        op.ica_name = Set(Some(card.issuer_name.clone()));
-        op.product_code = Set(Some(card.product_code.clone()));
-    }
-    let (decision, _trace) = decide_on(&facts, now);
-    let grant = match decision {
-        Decision::Grant(g) => g,
-        Decision::Reject {
-            code, ruleset_id, ..
-        } => {
-            op.reject_code = Set(Some(code.as_str().to_owned()));
-            op.ruleset_id = Set(ruleset_id.map(|r| r.to_string()));
+    // A grant under a ruleset's total-usage cap is decided again, and written, under the
+    // cap's lease: its count then includes every other card's grant.
+    let mut leased: Option<CapKey> = None;
+    let mut rounds = 0;
+    let written = loop {
+        rounds += 1;
+        let round = decide_round(b, &op, pan, pan_hash, location, now).await;
+        let (op, decision, cap) = match round {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(key) = leased.take() {
+                    release_cap(b, &key, op_id, false).await;
+                }
+                return Err(e);
+            }
+        };
+        if let Some(key) = cap.filter(|k| leased.as_ref() != Some(k)) {
+            if let Some(old) = leased.take() {
+                release_cap(b, &old, op_id, false).await;
+            }
+            if rounds < 4 && lease_cap(b, &key, op_id).await? {
+                leased = Some(key);
+                continue;
+            }
+            let mut op = op;
+            op.reject_code = Set(Some(RejectCode::TemporarilyBlocked.as_str().to_owned()));
             op.insert(&b.db).await?;
             return Ok(CheckOutcome::Rejected {
                 access_id: op_id.to_owned(),
-                code,
+                code: RejectCode::TemporarilyBlocked,
             });
         }
+        break write_decision(b, op, decision, expires_at).await;
     };
-    op.ruleset_id = Set(Some(grant.ruleset_id.to_string()));
-    op.ruleset_version = Set(Some(grant.ruleset_version as i32));
-    op.currency = Set(Some(grant.currency.code().to_owned()));
+    if let Some(key) = leased {
+        let granted = matches!(written, Ok(Ok(_)));
+        release_cap(b, &key, op_id, granted).await;
+    }
+    let (mut op, grant) = match written? {
+        Ok(pair) => pair,
+        Err(code) => {
+            return Ok(CheckOutcome::Rejected {
+                access_id: op_id.to_owned(),
+                code,
+            })
+        }
+    };
 
+    // The grant is written (it counts); now the acquirer, each call in the ledger.
     let timeout = b.settings.acquirer_timeout;
-    let asi = bounded(timeout, b.acquirer.account_status(pan.digits())).await;
+    let asi_key = idem_key(op_id, CallKind::AccountStatus, 0);
+    let asi = bounded(timeout, b.acquirer.account_status(pan.digits(), &asi_key)).await;
+    let when = b.now_ms();
+    ledger::record(
+        &b.db,
+        op_id,
+        CallKind::AccountStatus,
+        None,
+        &asi_key,
+        None,
+        &asi,
+        when,
+    )
+    .await?;
     op.card_auth_response_code = Set(Some(asi.response_code.clone()));
     let mut refused = (!asi.approved()).then_some(RejectCode::CardAsiFailed);
     if refused.is_none() {
         if let Some(price) = grant.cardholder_price.filter(|_| grant.cardholder_paid) {
-            let auth = bounded(timeout, b.acquirer.authorize(pan.digits(), price)).await;
+            let key = idem_key(op_id, CallKind::Authorization, price.minor());
+            let auth = bounded(timeout, b.acquirer.authorize(pan.digits(), price, &key)).await;
+            ledger::record(
+                &b.db,
+                op_id,
+                CallKind::Authorization,
+                Some(price),
+                &key,
+                None,
+                &auth,
+                b.now_ms(),
+            )
+            .await?;
             op.card_auth_response_code = Set(Some(auth.response_code.clone()));
             refused = match auth.outcome {
                 AcqOutcome::Approved => None,
@@ -459,14 +628,79 @@ async fn decide_and_record(
             };
         }
     }
+    op.updated_at = Set(b.now_ms());
     if let Some(code) = refused {
+        op.status = Set("REJECTED".into());
         op.reject_code = Set(Some(code.as_str().to_owned()));
-        op.insert(&b.db).await?;
+        op.expires_at = Set(None);
+        op.update(&b.db).await?;
         return Ok(CheckOutcome::Rejected {
             access_id: op_id.to_owned(),
             code,
         });
     }
+    if let Err(e) = op.update(&b.db).await {
+        // Not stored: the terminal gets an error, so nothing will be captured. Release it.
+        if let Err(v) = ledger::void_authorizations(b, op_id).await {
+            tracing::error!(error = %v, operation_id = op_id, "voiding after a failed store failed");
+        }
+        return Err(e.into());
+    }
+    Ok(CheckOutcome::Granted {
+        access_id: op_id.to_owned(),
+        expires_at,
+        grant: Box::new(grant),
+        location: Box::new(location.clone()),
+    })
+}
+
+/// Read the facts and decide: the operation with the card's details, the decision, and the
+/// total-usage cap the grant would use.
+async fn decide_round(
+    b: &Backend,
+    op: &operations::ActiveModel,
+    pan: &Pan,
+    pan_hash: &str,
+    location: &locations::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<(operations::ActiveModel, Decision, Option<CapKey>)> {
+    let mut op = op.clone();
+    let facts = gather(&b.db, pan, pan_hash, location, now).await?;
+    if let Some(card) = &facts.card {
+        op.ica = Set(Some(card.ica.clone()));
+        op.ica_name = Set(Some(card.issuer_name.clone()));
+        op.product_code = Set(Some(card.product_code.clone()));
+    }
+    let (decision, _trace) = decide_on(&facts, now);
+    let cap = match &decision {
+        Decision::Grant(g) => cap_of(&facts, g),
+        Decision::Reject { .. } => None,
+    };
+    Ok((op, decision, cap))
+}
+
+/// Write the engine's decision: a reject as is, a grant as a `PENDING` operation (it counts
+/// from now on). `Err(code)` inside: rejected.
+async fn write_decision(
+    b: &Backend,
+    mut op: operations::ActiveModel,
+    decision: Decision,
+    expires_at: i64,
+) -> ServiceResult<Result<(operations::ActiveModel, Grant), RejectCode>> {
+    let grant = match decision {
+        Decision::Grant(g) => g,
+        Decision::Reject {
+            code, ruleset_id, ..
+        } => {
+            op.reject_code = Set(Some(code.as_str().to_owned()));
+            op.ruleset_id = Set(ruleset_id.map(|r| r.to_string()));
+            op.insert(&b.db).await?;
+            return Ok(Err(code));
+        }
+    };
+    op.ruleset_id = Set(Some(grant.ruleset_id.to_string()));
+    op.ruleset_version = Set(Some(grant.ruleset_version as i32));
+    op.currency = Set(Some(grant.currency.code().to_owned()));
     op.status = Set("PENDING".into());
     op.expires_at = Set(Some(expires_at));
     op.cardholder_paid = Set(grant.cardholder_paid);
@@ -475,13 +709,8 @@ async fn decide_and_record(
     op.decision_json = Set(Some(
         serde_json::to_string(&grant).map_err(|e| ServiceError::Internal(e.to_string()))?,
     ));
-    op.insert(&b.db).await?;
-    Ok(CheckOutcome::Granted {
-        access_id: op_id.to_owned(),
-        expires_at,
-        grant: Box::new(grant),
-        location: Box::new(location.clone()),
-    })
+    let model = op.insert(&b.db).await?;
+    Ok(Ok((model.into(), grant)))
 }
 
 fn stored_split(o: &operations::Model) -> ServiceResult<GuestSplit> {
@@ -530,6 +759,17 @@ fn completed(
     })
 }
 
+/// How long a confirm waits for another confirm of the same grant (talking to the acquirer)
+/// before answering from the stored row.
+fn confirm_wait(b: &Backend) -> std::time::Duration {
+    b.settings.acquirer_timeout + std::time::Duration::from_secs(2)
+}
+
+/// Confirm a grant. The operation is first *claimed* by a conditional update
+/// (`PENDING`, unclaimed, unexpired → claimed by this confirm), so of two concurrent confirms
+/// only one talks to the acquirer; the other waits for its outcome. The completing update
+/// requires the claim, `PENDING` and an unexpired grant *at that moment*; a grant that lapsed
+/// during the acquirer call is expired instead and its authorizations voided.
 pub async fn confirm_entry(
     b: &Backend,
     t: &TerminalRef,
@@ -537,26 +777,60 @@ pub async fn confirm_entry(
     adults: u32,
     children: u32,
 ) -> Result<ConfirmOutcome, ConfirmError> {
-    let now = b.now_ms();
-    let o = operations::Entity::find_by_id(access_id.to_owned())
-        .one(&b.db)
-        .await?
-        .filter(|o| o.terminal_id.as_deref() == Some(t.id.as_str()) && o.op_type == "ONLINE")
-        .ok_or(ConfirmError::NotFound)?;
-    match o.status.as_str() {
-        "COMPLETED" | "REVERSED" => return completed(&o, adults, children),
-        "EXPIRED" => return Err(ConfirmError::Expired),
-        "PENDING" => {}
-        _ => return Err(ConfirmError::NotFound),
+    let started = std::time::Instant::now();
+    loop {
+        let now = b.now_ms();
+        let o = operations::Entity::find_by_id(access_id.to_owned())
+            .one(&b.db)
+            .await?
+            .filter(|o| o.terminal_id.as_deref() == Some(t.id.as_str()) && o.op_type == "ONLINE")
+            .ok_or(ConfirmError::NotFound)?;
+        match o.status.as_str() {
+            "COMPLETED" | "REVERSED" => return completed(&o, adults, children),
+            "EXPIRED" => return Err(ConfirmError::Expired),
+            "PENDING" => {}
+            _ => return Err(ConfirmError::NotFound),
+        }
+        if o.expires_at.is_none_or(|e| e <= now) {
+            expire(b, &[o], now).await?;
+            return Err(ConfirmError::Expired);
+        }
+        let grant = grant_of(&o)?;
+        let split = confirm_guests(&grant, adults, children)
+            .map_err(|e| ConfirmError::InvalidGuests(e.to_string()))?;
+        let claim = uuid::Uuid::new_v4().to_string();
+        let claimed = operations::Entity::update_many()
+            .col_expr(operations::Column::ConfirmClaim, Some(claim.clone()).into())
+            .col_expr(operations::Column::UpdatedAt, now.into())
+            .filter(operations::Column::Id.eq(o.id.clone()))
+            .filter(operations::Column::Status.eq("PENDING"))
+            .filter(operations::Column::ConfirmClaim.is_null())
+            .filter(operations::Column::ExpiresAt.gt(now))
+            .exec(&b.db)
+            .await?;
+        if claimed.rows_affected == 1 {
+            return confirm_claimed(b, t, o, grant, split, &claim).await;
+        }
+        // Another confirm owns it (or it just changed): wait for its outcome, bounded.
+        if started.elapsed() >= confirm_wait(b) {
+            return Err(ConfirmError::Service(ServiceError::Conflict(
+                "another confirm of this grant is in progress".into(),
+            )));
+        }
+        tokio::time::sleep(HOLD_POLL).await;
     }
-    if o.expires_at.is_none_or(|e| e <= now) {
-        expire(&b.db, &[o], now).await?;
-        return Err(ConfirmError::Expired);
-    }
-    let grant = grant_of(&o)?;
-    let split = confirm_guests(&grant, adults, children)
-        .map_err(|e| ConfirmError::InvalidGuests(e.to_string()))?;
-    // The cardholder's own price was authorized at check; guests are authorized now.
+}
+
+async fn confirm_claimed(
+    b: &Backend,
+    t: &TerminalRef,
+    o: operations::Model,
+    grant: Grant,
+    split: GuestSplit,
+    claim: &str,
+) -> Result<ConfirmOutcome, ConfirmError> {
+    // The cardholder's own price was authorized at check; paid guests are an additional
+    // authorization now, against the check-time reference.
     let guests_minor = split.total.minor()
         - grant
             .cardholder_price
@@ -565,15 +839,45 @@ pub async fn confirm_entry(
             .unwrap_or(0);
     let mut auth_code = o.card_auth_response_code.clone();
     if guests_minor > 0 {
-        // The PAN is not stored; a paid-guest confirm needs no PAN only if the acquirer
-        // supports incremental auth by reference. The simulator and adapter authorize by
-        // the operation id (the check's authorization reference).
         let amount = crate::domain::Money::from_minor(guests_minor, split.total.currency());
-        let auth = bounded(
-            b.settings.acquirer_timeout,
-            b.acquirer.authorize(&o.id, amount),
+        let calls = ledger::calls_of(&b.db, &o.id).await?;
+        let reference = ledger::reference_of(&b.db, &o.id).await?;
+        // A retry after a decline is a new request (the cardholder may have topped up); a
+        // retry after no answer reuses the key.
+        let declined_before = calls
+            .iter()
+            .filter(|c| {
+                c.kind == CallKind::AdditionalAuthorization.as_str()
+                    && c.outcome != "APPROVED"
+                    && c.outcome != "UNAVAILABLE"
+            })
+            .count();
+        let mut key = idem_key(&o.id, CallKind::AdditionalAuthorization, guests_minor);
+        if declined_before > 0 {
+            key = format!("{key}:{declined_before}");
+        }
+        let auth = match reference.as_deref() {
+            Some(r) => {
+                bounded(
+                    b.settings.acquirer_timeout,
+                    b.acquirer.authorize_more(r, amount, &key),
+                )
+                .await
+            }
+            // Granted before the ledger existed: nothing to authorize against.
+            None => AcqResponse::new(AcqOutcome::Declined, "12"),
+        };
+        ledger::record(
+            &b.db,
+            &o.id,
+            CallKind::AdditionalAuthorization,
+            Some(amount),
+            &key,
+            reference.as_deref(),
+            &auth,
+            b.now_ms(),
         )
-        .await;
+        .await?;
         auth_code = Some(auth.response_code.clone());
         let code = match auth.outcome {
             AcqOutcome::Approved => None,
@@ -581,10 +885,16 @@ pub async fn confirm_entry(
             _ => Some(RejectCode::CardAmountAuthFailed),
         };
         if let Some(code) = code {
+            // Declined: the grant stays open (the terminal may confirm fewer guests).
             operations::Entity::update_many()
                 .col_expr(operations::Column::CardAuthResponseCode, auth_code.into())
-                .col_expr(operations::Column::UpdatedAt, now.into())
+                .col_expr(
+                    operations::Column::ConfirmClaim,
+                    Option::<String>::None.into(),
+                )
+                .col_expr(operations::Column::UpdatedAt, b.now_ms().into())
                 .filter(operations::Column::Id.eq(o.id.clone()))
+                .filter(operations::Column::ConfirmClaim.eq(claim))
                 .exec(&b.db)
                 .await?;
             return Ok(ConfirmOutcome::Declined {
@@ -593,6 +903,7 @@ pub async fn confirm_entry(
             });
         }
     }
+    let now = b.now_ms();
     let updated = operations::Entity::update_many()
         .col_expr(operations::Column::Status, "COMPLETED".into())
         .col_expr(
@@ -621,18 +932,25 @@ pub async fn confirm_entry(
         .col_expr(operations::Column::UpdatedAt, now.into())
         .filter(operations::Column::Id.eq(o.id.clone()))
         .filter(operations::Column::Status.eq("PENDING"))
+        .filter(operations::Column::ConfirmClaim.eq(claim))
+        .filter(operations::Column::ExpiresAt.gt(now))
         .exec(&b.db)
-        .await?;
+        .await;
+    let updated = match updated {
+        Ok(u) => u,
+        Err(e) => {
+            // Not stored: nothing will be captured. Release what was authorized.
+            if let Err(v) = ledger::void_authorizations(b, &o.id).await {
+                tracing::error!(error = %v, operation_id = o.id, "voiding after a failed store failed");
+            }
+            return Err(e.into());
+        }
+    };
     if updated.rows_affected == 0 {
-        // A concurrent confirm or the sweeper got there first: answer from the stored row.
-        let now_row = operations::Entity::find_by_id(o.id.clone())
-            .one(&b.db)
-            .await?
-            .ok_or(ConfirmError::NotFound)?;
-        return match now_row.status.as_str() {
-            "COMPLETED" | "REVERSED" => completed(&now_row, adults, children),
-            _ => Err(ConfirmError::Expired),
-        };
+        // The grant lapsed while the acquirer answered (or was taken over as expired): it
+        // never completes; expire it and void its authorizations.
+        expire(b, std::slice::from_ref(&o), now).await?;
+        return Err(ConfirmError::Expired);
     }
     release_hold(&b.db, &o.pan_hash, &o.id).await?;
     if let Err(e) = super::terminals::event(&b.db, &t.id, "entry_completed", None, now).await {
@@ -646,11 +964,10 @@ pub async fn confirm_entry(
     })
 }
 
-async fn expire<C: ConnectionTrait>(
-    db: &C,
-    ops: &[operations::Model],
-    now: i64,
-) -> Result<u64, sea_orm::DbErr> {
+/// `PENDING → EXPIRED` (conditional, so never over a completed entry), release the card, and
+/// void what the grant had authorized (idempotent: one void per operation, however many
+/// servers notice). How many operations this call expired.
+async fn expire(b: &Backend, ops: &[operations::Model], now: i64) -> ServiceResult<u64> {
     let mut n = 0;
     for o in ops {
         let res = operations::Entity::update_many()
@@ -658,16 +975,32 @@ async fn expire<C: ConnectionTrait>(
             .col_expr(operations::Column::UpdatedAt, now.into())
             .filter(operations::Column::Id.eq(o.id.clone()))
             .filter(operations::Column::Status.eq("PENDING"))
-            .exec(db)
+            .filter(operations::Column::ExpiresAt.lte(now))
+            .exec(&b.db)
             .await?;
         n += res.rows_affected;
-        release_hold(db, &o.pan_hash, &o.id).await?;
+        let status = if res.rows_affected == 1 {
+            "EXPIRED".to_owned()
+        } else {
+            operations::Entity::find_by_id(o.id.clone())
+                .one(&b.db)
+                .await?
+                .map(|o| o.status)
+                .unwrap_or_default()
+        };
+        if status == "EXPIRED" {
+            release_hold(&b.db, &o.pan_hash, &o.id).await?;
+            if let Err(e) = ledger::void_authorizations(b, &o.id).await {
+                tracing::error!(error = %e, operation_id = o.id, "owing a void failed");
+            }
+        }
     }
     Ok(n)
 }
 
-/// Mark unconfirmed grants past their expiry `EXPIRED` and release their cards.
-/// Safe to run on every app server at once (conditional updates).
+/// Mark unconfirmed grants past their expiry `EXPIRED`, release their cards and void their
+/// authorizations. Safe to run on every app server at once (conditional updates, one owed
+/// void per operation).
 pub async fn sweep_expired(b: &Backend) -> ServiceResult<u64> {
     let now = b.now_ms();
     let due = operations::Entity::find()
@@ -676,7 +1009,7 @@ pub async fn sweep_expired(b: &Backend) -> ServiceResult<u64> {
         .limit(500)
         .all(&b.db)
         .await?;
-    Ok(expire(&b.db, &due, now).await?)
+    expire(b, &due, now).await
 }
 
 /// "Try a card": the real engine for a test PAN at a location and time, explained step by

@@ -1,6 +1,7 @@
 //! The service layer: the only place business operations live. Panel server functions,
 //! admin REST handlers and the POS API are thin callers of these.
 
+pub mod acquirer_ledger;
 pub mod auth;
 pub mod card_transactions;
 pub mod dashboard;

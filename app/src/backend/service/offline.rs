@@ -820,6 +820,7 @@ async fn decide_entry<C: sea_orm::ConnectionTrait>(
         reversed_by: Set(None),
         reversal_reason: Set(None),
         decision_json: Set(None),
+        confirm_claim: Set(None),
     };
     let Some((loc, info)) = location else {
         // A terminal without a location: nothing covers the entry; it is kept, flagged.

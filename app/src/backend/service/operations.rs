@@ -280,5 +280,17 @@ pub async fn reverse(
     let op = repo::operations::get(&b.db, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    // A paid entry is given back: one refund, owed now and retried until the acquirer takes it.
+    if let Some(currency) = op
+        .currency
+        .as_deref()
+        .and_then(|c| crate::domain::Currency::from_code(c).ok())
+        .filter(|_| op.op_type == "ONLINE" && op.total_minor > 0)
+    {
+        let paid = crate::domain::Money::from_minor(op.total_minor, currency);
+        if let Err(e) = super::acquirer_ledger::refund_entry(b, id, paid).await {
+            tracing::error!(error = %e, operation_id = id, "owing a refund failed");
+        }
+    }
     Ok(view(op))
 }
