@@ -7,46 +7,84 @@ use app::backend::acquirer::{AcqOutcome, Acquirer};
 use app::backend::demo::LOC_WAW_LOUNGE;
 use app::backend::Settings;
 use app::domain::{Currency, Money};
-use axum::http::{header, StatusCode};
+use axum::extract::OriginalUri;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
 use common::pos::paired;
 use common::TestApp;
-use serde_json::Value;
+use serde_json::{json, Value};
 use server::acquirer_http::HttpAcquirer;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A gateway stub: the PAN's last-but-one four digits choose the answer, like the simulator,
-/// plus `7000` → sleeps 3 s, `7500` → HTTP 500, `7600` → not JSON. It records what it saw.
+/// plus `7000` → sleeps 3 s, `7500` → HTTP 500, `7600` → not JSON. Check-time calls answer with
+/// a reference `REF-<marker>-<n>`; calls on a reference answer by the marker it carries. It
+/// records every request: the body plus `_path` and `_key` (the Idempotency-Key header).
 async fn stub() -> (String, Arc<Mutex<Vec<Value>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let answer = |seen: Arc<Mutex<Vec<Value>>>| {
-        move |Json(body): Json<Value>| {
+    let counter = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let answer = |seen: Arc<Mutex<Vec<Value>>>, counter: Arc<std::sync::atomic::AtomicU32>| {
+        move |uri: OriginalUri, headers: HeaderMap, Json(body): Json<Value>| {
             let seen = seen.clone();
+            let counter = counter.clone();
             async move {
-                seen.lock().unwrap().push(body.clone());
-                let pan = body["pan"].as_str().unwrap_or("").to_owned();
-                let marker = pan.get(pan.len().saturating_sub(5)..pan.len().saturating_sub(1));
-                let (status, text) = match marker {
+                let path = uri.path().to_owned();
+                let mut record = body.clone();
+                record["_path"] = Value::String(path.clone());
+                record["_key"] = headers
+                    .get("idempotency-key")
+                    .and_then(|v| v.to_str().ok())
+                    .map(|k| Value::String(k.to_owned()))
+                    .unwrap_or(Value::Null);
+                seen.lock().unwrap().push(record);
+                let on_reference = path.starts_with("/acq/authorizations/");
+                let marker = if on_reference {
+                    path.split('/')
+                        .nth(3)
+                        .and_then(|r| r.split('-').nth(1))
+                        .map(str::to_owned)
+                } else {
+                    let pan = body["pan"].as_str().unwrap_or("").to_owned();
+                    pan.get(pan.len().saturating_sub(5)..pan.len().saturating_sub(1))
+                        .map(str::to_owned)
+                };
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let reference = format!("REF-{}-{n}", marker.as_deref().unwrap_or("0000"));
+                let ok = json!({"responseCode": "00", "reference": reference}).to_string();
+                let funds = r#"{"responseCode":"51"}"#.to_owned();
+                let (status, text) = match marker.as_deref() {
                     Some("7000") => {
                         tokio::time::sleep(Duration::from_secs(3)).await;
-                        (StatusCode::OK, r#"{"responseCode":"00"}"#)
+                        (StatusCode::OK, ok)
                     }
-                    Some("7500") => (StatusCode::INTERNAL_SERVER_ERROR, "oops"),
-                    Some("7600") => (StatusCode::OK, "<html>"),
-                    Some("9051") => (StatusCode::OK, r#"{"responseCode":"51"}"#),
-                    Some("9005") => (StatusCode::OK, r#"{"responseCode":"05"}"#),
-                    _ => (StatusCode::OK, r#"{"responseCode":"00"}"#),
+                    Some("7500") => (StatusCode::INTERNAL_SERVER_ERROR, "oops".to_owned()),
+                    Some("7600") => (StatusCode::OK, "<html>".to_owned()),
+                    Some("9051") if !path.ends_with("/account-status") => (StatusCode::OK, funds),
+                    Some("9005") if path.ends_with("/account-status") => {
+                        (StatusCode::OK, r#"{"responseCode":"05"}"#.to_owned())
+                    }
+                    _ => (StatusCode::OK, ok),
                 };
                 (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
             }
         }
     };
     let app = Router::new()
-        .route("/acq/account-status", post(answer(seen.clone())))
-        .route("/acq/authorizations", post(answer(seen.clone())));
+        .route(
+            "/acq/account-status",
+            post(answer(seen.clone(), counter.clone())),
+        )
+        .route(
+            "/acq/authorizations",
+            post(answer(seen.clone(), counter.clone())),
+        )
+        .route(
+            "/acq/authorizations/{reference}/{action}",
+            post(answer(seen.clone(), counter.clone())),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -94,6 +132,47 @@ async fn gateway_answers_map_to_outcomes() {
         .iter()
         .any(|b| b["amountMinor"] == 2500 && b["currency"] == "EUR"));
 
+    // The lifecycle on a reference: additional authorization, void, refund; each with its
+    // idempotency key, the reference path-escaped, no PAN.
+    let r = ok.reference.clone().expect("a reference");
+    assert!(r.starts_with("REF-0000-"), "{r}");
+    assert!(acq
+        .authorize_more(&r, eur(1000), "op:more")
+        .await
+        .approved());
+    assert!(acq.void(&r, eur(1000), "op:void").await.approved());
+    assert!(acq.refund(&r, eur(1000), "op:refund").await.approved());
+    let funds_ref = acq
+        .account_status("5412340000090515", "k-7")
+        .await
+        .reference
+        .unwrap();
+    assert_eq!(
+        acq.authorize_more(&funds_ref, eur(2500), "op2:more")
+            .await
+            .outcome,
+        AcqOutcome::InsufficientFunds
+    );
+    let bodies = seen.lock().unwrap().clone();
+    for (action, key) in [
+        ("increments", "op:more"),
+        ("void", "op:void"),
+        ("refunds", "op:refund"),
+    ] {
+        let b = bodies
+            .iter()
+            .find(|b| b["_path"] == format!("/acq/authorizations/{r}/{action}"))
+            .unwrap_or_else(|| panic!("{action}: {bodies:?}"));
+        assert_eq!(
+            (b["_key"].as_str(), b["idempotencyKey"].as_str()),
+            (Some(key), Some(key))
+        );
+        assert_eq!(
+            (b["amountMinor"].as_i64(), b["pan"].as_str()),
+            (Some(1000), None)
+        );
+    }
+
     let nowhere = HttpAcquirer::new("http://127.0.0.1:9", Duration::from_millis(300)).unwrap();
     assert_eq!(
         nowhere
@@ -135,6 +214,52 @@ async fn slow_gateway_is_a_prompt_clean_reject_at_the_terminal() {
 
         let g = t.check("5412340000000001", "CONTACTLESS").await.unwrap();
         assert_eq!(g["status"], "GRANTED", "{g}");
+        app.finish().await;
+    }
+}
+
+/// Through the POS API with the gateway: the insufficient-funds card with one paid adult guest
+/// is REJECTED at confirm; the guests' authorization went to the check-time reference, and no
+/// request to the gateway ever carried the operation id.
+#[tokio::test]
+async fn paid_guests_are_authorized_on_the_check_time_reference() {
+    let (url, seen) = stub().await;
+    for db in app::backend::db::TestDb::all().await {
+        let timeout = Duration::from_millis(1000);
+        let settings = Settings {
+            acquirer_timeout: timeout,
+            ..Settings::default()
+        };
+        let acq = Arc::new(HttpAcquirer::new(&url, timeout).unwrap());
+        let app = TestApp::start_with(db, settings, Some(acq)).await;
+        let admin = app.admin_token().await;
+        let t = paired(&app, &admin, LOC_WAW_LOUNGE, "ACQ-TEST-02", 0).await;
+        seen.lock().unwrap().clear();
+        let g = t.check("5412340000090515", "CONTACTLESS").await.unwrap();
+        assert_eq!(g["status"], "GRANTED", "{g}");
+        let id = g["accessId"].as_str().unwrap().to_owned();
+        let c = t.confirm(&id, 2, 0).await.unwrap();
+        assert_eq!(c["status"], "REJECTED", "{c}");
+        assert_eq!(c["code"], "CARD_AUTH_INSUFFICIENT_FUNDS", "{c}");
+        let bodies = seen.lock().unwrap().clone();
+        assert_eq!(bodies.len(), 2, "{bodies:?}");
+        assert_eq!(bodies[0]["_path"], "/acq/account-status");
+        let increment = &bodies[1];
+        let path = increment["_path"].as_str().unwrap();
+        assert!(
+            path.starts_with("/acq/authorizations/REF-9051-") && path.ends_with("/increments"),
+            "{path}"
+        );
+        assert_eq!(increment["amountMinor"], 2500);
+        assert!(increment.get("pan").is_none());
+        for b in &bodies {
+            let text = b.to_string();
+            assert!(
+                !text.contains(&id) || b["_key"].as_str().is_some_and(|k| k.starts_with(&id)),
+                "the operation id only in the idempotency key: {text}"
+            );
+            assert!(!b["_path"].as_str().unwrap().contains(&id));
+        }
         app.finish().await;
     }
 }

@@ -37,6 +37,7 @@ fn is_unique_violation(e: &DbErr) -> bool {
 
 /// Record an authorization-type call (account status, authorization, additional
 /// authorization) and its answer. A repeat of the same idempotency key updates the row.
+#[allow(clippy::too_many_arguments)]
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     operation_id: &str,
