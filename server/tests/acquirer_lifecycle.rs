@@ -1,7 +1,8 @@
 //! The acquirer lifecycle through the POS API (issue 13): paid guests authorized against the
 //! check-time reference, one authorization for concurrent confirms, voids on expiry (retried
 //! with backoff), refunds on reversal, no double spend while a confirm outlives its grant, and
-//! the ruleset's total-usage cap exact under concurrent cards.
+//! the ruleset's total-usage cap exact under concurrent cards; and the spend grace period at
+//! the door.
 
 mod common;
 
@@ -9,12 +10,12 @@ use app::backend::acquirer::{AcqOutcome, AcqResponse, Acquirer, SimulatedAcquire
 use app::backend::db::TestDb;
 use app::backend::demo::{self, LOC_WAW_FAST, LOC_WAW_LOUNGE};
 use app::backend::demo_world::CARD_WORLD;
-use app::backend::entity::{acquirer_calls, bin_ranges, locations, operations};
+use app::backend::entity::{acquirer_calls, bin_ranges, card_transactions, locations, operations};
 use app::backend::service::{acquirer_ledger, entry};
 use app::backend::Settings;
 use app::domain::{
     BinRange, CardholderTerms, Currency, GuestTerms, Limit, LocationScope, Money, PaidTerms,
-    Ruleset, TotalUsageCap,
+    Ruleset, SpendControl, TotalUsageCap,
 };
 use common::pos::paired;
 use common::TestApp;
@@ -555,6 +556,53 @@ async fn ruleset_total_usage_cap_is_exact_under_concurrent_cards() {
             .await
             .unwrap();
         assert_eq!(rows.len(), 5, "{name}");
+        app.finish().await;
+    }
+}
+
+/// Grace at the door: the spend (100 EUR in 10 days) was met only by a purchase 13 days ago,
+/// i.e. the window was last met 3 days ago. Grace 5 → granted; grace 2 → UNMET_REQUIREMENTS.
+#[tokio::test]
+async fn spend_grace_period_counts_at_the_door() {
+    for app in TestApp::each().await {
+        let admin = app.admin_token().await;
+        let loc = new_location(&app, "Grace Lounge").await;
+        let t = paired(&app, &admin, &loc, "GRACE-01", 0).await;
+        let now = app.backend.now_ms();
+        for (bin, ica, grace) in [("447788", "4444", 5), ("447799", "5555", 2)] {
+            add_bin(&app, bin, ica).await;
+            let mut r = ruleset(bin, ica, Limit::Unlimited, &loc, false);
+            r.spend = Some(SpendControl {
+                amount: Money::from_minor(10_000, Currency::from_code("EUR").unwrap()),
+                period_days: 10,
+                mccs: vec![],
+                grace_days: grace,
+            });
+            save(&app, &r).await;
+            let card = luhn_complete(&format!("{bin}000000001"));
+            let at = now - 13 * 86_400_000;
+            card_transactions::ActiveModel {
+                id: Set(uuid::Uuid::new_v4().to_string()),
+                pan_hash: Set(app.backend.keys.pan_hash(&card)),
+                external_id: Set(Some(format!("grace-{bin}"))),
+                occurred_at: Set(at),
+                cleared_at: Set(at + 3_600_000),
+                amount_minor: Set(10_000),
+                currency: Set("EUR".into()),
+                mcc: Set("5411".into()),
+                merchant_name: Set(None),
+                created_at: Set(now),
+            }
+            .insert(&app.backend.db)
+            .await
+            .unwrap();
+            let g = t.check(&card, "CONTACTLESS").await.unwrap();
+            if grace == 5 {
+                assert_eq!(g["status"], "GRANTED", "{g}");
+            } else {
+                assert_eq!(g["code"], "UNMET_REQUIREMENTS", "{g}");
+            }
+        }
         app.finish().await;
     }
 }

@@ -39,17 +39,22 @@
 //! * `occurred_at` is within `[now - period_days, now]` (transaction time, both ends
 //!   inclusive: period 10 at 11/01 12:30 → 01/01 12:30 … 11/01 12:30);
 //! * its MCC is in the list (an empty list takes every MCC);
-//! * it has cleared (`cleared_at` set) no later than `now + grace_days`. The grace period
-//!   lets a transaction that cleared up to N days after the window still count, by its
-//!   transaction time. In a live decision every cleared transaction known at `now` satisfies
-//!   it; it matters when a decision is evaluated later with a past `now` (offline reports,
-//!   re-checks), where clearing data that arrived up to N days after `now` is accepted and
-//!   later data is not. Uncleared (authorised-only) transactions never count;
+//! * it has cleared (`cleared_at` set) no later than `now + grace_days` (clearing data that
+//!   arrives late still counts, by its transaction time, when a decision is evaluated later
+//!   with a past `now`, e.g. an offline report). Uncleared (authorised-only) transactions never
+//!   count;
 //! * its amount converts into the spend currency: FX rate of the transaction's UTC date (see
 //!   [`FxTable`]), rounded half-up to minor units per transaction. A transaction without a
 //!   rate is left out (and said so in the trace). Negative amounts (refunds) reduce the sum.
 //!
 //! The condition holds when the sum is at least the required amount.
+//!
+//! **Grace period** (`grace_days`): a card that met the spend requirement at any moment
+//! within the last `grace_days` keeps qualifying. The window above is evaluated for every
+//! anchor `a` in `[now - grace_days, now]` (window `[a - period_days, a]`) and the condition
+//! holds when any of them reaches the amount; with grace 0 the only anchor is `now`. Example:
+//! period 30 days, spend met by a purchase 33 days ago (window still met 3 days ago): grace 5
+//! → qualifies, grace 2 → `UNMET_REQUIREMENTS`.
 
 use std::cmp::Ordering;
 
@@ -693,16 +698,18 @@ impl SpendCache {
 
 /// Sums the counted transactions (module docs); stops early once met when `early` and
 /// `used` is not wanted.
+#[allow(clippy::too_many_arguments)]
 fn spend_sum(
     spend: &SpendControl,
     txs: &[CardTransaction],
     fx: &FxTable,
     cache: &mut SpendCache,
     now: DateTime<Utc>,
+    anchor: DateTime<Utc>,
     early: bool,
     mut used: Option<&mut Vec<usize>>,
 ) -> (i128, u32) {
-    let start = minus_days(now, spend.period_days);
+    let start = minus_days(anchor, spend.period_days);
     let clear_limit = plus_days(now, spend.grace_days);
     let cur = spend.amount.currency();
     let need = spend.amount.minor() as i128;
@@ -710,7 +717,7 @@ fn spend_sum(
     let mut without_rate = 0u32;
     let cells = cache.cells(cur, txs.len());
     for (i, t) in txs.iter().enumerate() {
-        if t.occurred_at < start || t.occurred_at > now {
+        if t.occurred_at < start || t.occurred_at > anchor {
             continue;
         }
         match t.cleared_at {
@@ -746,6 +753,40 @@ fn spend_sum(
     (sum, without_rate)
 }
 
+/// The window end that decides the spend condition (module docs, grace period): `now` when
+/// met there or without grace; else the first anchor in `[now - grace, now]` (latest first)
+/// whose window is met; else `now`. The sum is piecewise constant in the anchor, changing
+/// only where a transaction enters (`a = occurred_at`) or leaves (`a > occurred_at + period`)
+/// the window, so those points (and one millisecond after) are the only ones to try.
+fn spend_anchor(
+    spend: &SpendControl,
+    txs: &[CardTransaction],
+    fx: &FxTable,
+    cache: &mut SpendCache,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let need = spend.amount.minor() as i128;
+    // Stopping once met is exact only without refunds (negative amounts).
+    let early = txs.iter().all(|t| t.amount.minor() >= 0);
+    if spend.grace_days == 0 || spend_sum(spend, txs, fx, cache, now, now, early, None).0 >= need {
+        return now;
+    }
+    let earliest = minus_days(now, spend.grace_days);
+    let after = |t: DateTime<Utc>| t.checked_add_signed(Duration::milliseconds(1)).unwrap_or(t);
+    let mut anchors: Vec<DateTime<Utc>> = vec![earliest];
+    for t in txs {
+        let leave = plus_days(t.occurred_at, spend.period_days);
+        anchors.extend([t.occurred_at, after(t.occurred_at), leave, after(leave)]);
+    }
+    anchors.retain(|a| *a >= earliest && *a < now);
+    anchors.sort_unstable_by(|a, b| b.cmp(a));
+    anchors.dedup();
+    anchors
+        .into_iter()
+        .find(|a| spend_sum(spend, txs, fx, cache, now, *a, early, None).0 >= need)
+        .unwrap_or(now)
+}
+
 /// Evaluates one spend condition in full (for "Show transactions" and the trace).
 pub fn evaluate_spend(
     spend: &SpendControl,
@@ -754,12 +795,15 @@ pub fn evaluate_spend(
     now: DateTime<Utc>,
 ) -> SpendCheck {
     let mut used = Vec::new();
+    let mut cache = SpendCache::new();
+    let anchor = spend_anchor(spend, transactions, fx, &mut cache, now);
     let (sum, without_rate) = spend_sum(
         spend,
         transactions,
         fx,
-        &mut SpendCache::new(),
+        &mut cache,
         now,
+        anchor,
         false,
         Some(&mut used),
     );
@@ -769,8 +813,8 @@ pub fn evaluate_spend(
         required: spend.amount,
         spent: Money::from_minor(clamped, cur),
         met: sum >= spend.amount.minor() as i128,
-        window_start: minus_days(now, spend.period_days),
-        window_end: now,
+        window_start: minus_days(anchor, spend.period_days),
+        window_end: anchor,
         used,
         without_rate,
     }
@@ -1014,12 +1058,14 @@ fn build_grant(
     let spend_transactions_used = match &rs.spend {
         Some(s) => {
             let mut used = Vec::new();
+            let anchor = spend_anchor(s, input.transactions, input.fx, cache, input.now);
             spend_sum(
                 s,
                 input.transactions,
                 input.fx,
                 cache,
                 input.now,
+                anchor,
                 false,
                 Some(&mut used),
             );
@@ -1059,12 +1105,14 @@ fn eval_spend(c: &mut Cand<'_>, input: &DecisionInput<'_>, cache: &mut SpendCach
         return;
     }
     if let Some(s) = &c.rs.spend {
+        let anchor = spend_anchor(s, input.transactions, input.fx, cache, input.now);
         let (sum, _) = spend_sum(
             s,
             input.transactions,
             input.fx,
             cache,
             input.now,
+            anchor,
             early,
             None,
         );

@@ -738,6 +738,84 @@ fn spend_control_table() {
             }),
             Want::No(UnmetRequirements),
         ),
+        // Grace period: met at any anchor in [now - grace, now] (window [a - period, a]).
+        (
+            "spend met 3 days ago only, grace 5",
+            sp(|s| {
+                s.rulesets[0].spend = spend(10_000, 10, &[], 5);
+                s.txs = vec![tx(13, 10_000, Currency::EUR, "5411")];
+            }),
+            Want::Free(R1),
+        ),
+        (
+            "spend met 3 days ago only, grace 2",
+            sp(|s| {
+                s.rulesets[0].spend = spend(10_000, 10, &[], 2);
+                s.txs = vec![tx(13, 10_000, Currency::EUR, "5411")];
+            }),
+            Want::No(UnmetRequirements),
+        ),
+        (
+            "spend met exactly grace days ago (inclusive)",
+            sp(|s| {
+                s.rulesets[0].spend = spend(10_000, 10, &[], 5);
+                s.txs = vec![tx(15, 10_000, Currency::EUR, "5411")];
+            }),
+            Want::Free(R1),
+        ),
+        (
+            "spend met one millisecond before the grace period",
+            sp(|s| {
+                s.rulesets[0].spend = spend(10_000, 10, &[], 5);
+                let mut x = tx(15, 10_000, Currency::EUR, "5411");
+                x.occurred_at -= Duration::milliseconds(1);
+                s.txs = vec![x];
+            }),
+            Want::No(UnmetRequirements),
+        ),
+        (
+            "no single anchor sees both halves",
+            sp(|s| {
+                s.rulesets[0].spend = spend(10_000, 10, &[], 5);
+                s.txs = vec![
+                    tx(14, 5_000, Currency::EUR, "5411"),
+                    tx(1, 5_000, Currency::EUR, "5411"),
+                ];
+            }),
+            Want::No(UnmetRequirements),
+        ),
+        (
+            "both halves in one anchored window",
+            sp(|s| {
+                s.rulesets[0].spend = spend(10_000, 10, &[], 5);
+                s.txs = vec![
+                    tx(14, 5_000, Currency::EUR, "5411"),
+                    tx(5, 5_000, Currency::EUR, "5411"),
+                ];
+            }),
+            Want::Free(R1),
+        ),
+        (
+            "met before a later refund: grace keeps it",
+            sp(|s| {
+                s.rulesets[0].spend = spend(10_000, 10, &[], 5);
+                s.txs = vec![
+                    tx(8, 10_000, Currency::EUR, "5411"),
+                    tx(2, -10_000, Currency::EUR, "5411"),
+                ];
+            }),
+            Want::Free(R1),
+        ),
+        (
+            "met before a later refund: no grace",
+            sp(|s| {
+                s.txs = vec![
+                    tx(8, 10_000, Currency::EUR, "5411"),
+                    tx(2, -10_000, Currency::EUR, "5411"),
+                ];
+            }),
+            Want::No(UnmetRequirements),
+        ),
         (
             "cleared late but occurred in window (grace 0)",
             sp(|s| {

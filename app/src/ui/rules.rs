@@ -397,6 +397,13 @@ fn RuleForm(id: Option<String>, values: FormMap) -> impl IntoView {
                     {text(&m, "spend.mccs", "MCC IDs (comma-separated; empty = all)", result)}
                     {errs(result, "spend.mccs")}
                     {text(&m, "spend.graceDays", "Grace period (in days)", result)}
+                    <p class="muted" id="spend-grace-help">
+                        "Grace period: a card that met the spend requirement at any moment within the "
+                        "last N days keeps qualifying (the spend period is evaluated for every end "
+                        "date from N days ago to now). Example: period 30, grace 5 — spend met on "
+                        "any 30-day window ending in the last 5 days is enough. 0 = only the window "
+                        "ending now."
+                    </p>
                     {errs(result, "spend")}
                 </fieldset>
                 <div class="actions">

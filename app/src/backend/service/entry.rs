@@ -172,9 +172,15 @@ pub(super) async fn gather_as_of<C: ConnectionTrait>(
             count: count.min(u32::MAX as u64) as u32,
         });
     }
+    // The spend window reaches back `period + grace` days (grace: met at any anchor in
+    // `[now - grace, now]`).
     let longest_spend = candidates
         .iter()
-        .filter_map(|r| r.spend.as_ref().map(|s| s.period_days))
+        .filter_map(|r| {
+            r.spend
+                .as_ref()
+                .map(|s| s.period_days.saturating_add(s.grace_days))
+        })
         .max();
     let (transactions, fx) = match longest_spend {
         Some(days) => {
