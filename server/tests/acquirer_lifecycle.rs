@@ -382,6 +382,59 @@ async fn expiry_voids_and_reversal_refunds_exactly_once() {
                 .unwrap(),
             0
         );
+        // The operation details show the ledger and what is still owed.
+        let admin = app.admin_token().await;
+        let (s, d) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/admin/operations/{id}"),
+                &admin,
+                None,
+            )
+            .await;
+        assert_eq!(s, 200, "{d}");
+        let kinds: Vec<(&str, &str)> = d["acquirer_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["kind"].as_str().unwrap(), c["outcome"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("ACCOUNT_STATUS", "APPROVED"),
+                ("AUTHORIZATION", "APPROVED"),
+                ("VOID", "VOIDED")
+            ],
+            "{d}"
+        );
+        assert_eq!(d["acquirer_pending"], 0);
+        // …and the detailed export, in one column.
+        let resp = app
+            .http
+            .get(app.url(
+                "/api/v1/admin/reports/operations?format=csv&kind=detailed&terminal=PAX-A920-DEMO0003",
+            ))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let csv = resp.text().await.unwrap();
+        assert!(
+            csv.lines().next().unwrap().ends_with("Acquirer calls"),
+            "{csv}"
+        );
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&id))
+            .expect("the operation's row");
+        assert!(
+            line.contains(
+                "ACCOUNT_STATUS APPROVED; AUTHORIZATION APPROVED 15.00 EUR; VOID VOIDED 15.00 EUR"
+            ),
+            "{line}"
+        );
         app.clock.advance(minutes(10));
         assert_eq!(acquirer_ledger::retry_due(&app.backend).await.unwrap(), 0);
         assert_eq!(acq.count("void"), 3);

@@ -146,6 +146,10 @@ pub struct OperationView {
     pub reversed_at: Option<i64>,
     pub reversed_by: Option<String>,
     pub reversal_reason: Option<String>,
+    /// The acquirer ledger in one line (`KIND OUTCOME amount; …`), filled by the detailed
+    /// export only; the details screen lists the calls in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquirer: Option<String>,
 }
 
 /// The details screen: the operation and what the caller may do with it.
@@ -154,6 +158,32 @@ pub struct OperationDetail {
     pub operation: OperationView,
     /// Whether a reversal by this caller would be accepted now.
     pub can_reverse: bool,
+    /// The operation's calls to the acquirer, oldest first (the acquirer ledger).
+    #[serde(default)]
+    pub acquirer_calls: Vec<AcquirerCallView>,
+    /// Voids and refunds owed to the acquirer and not yet accepted, over all operations.
+    #[serde(default)]
+    pub acquirer_pending: u64,
+}
+
+/// One row of the acquirer ledger (`acquirer_calls`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcquirerCallView {
+    /// `ACCOUNT_STATUS`, `AUTHORIZATION`, `ADDITIONAL_AUTHORIZATION`, `VOID`, `REFUND`.
+    pub kind: String,
+    pub reference: Option<String>,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub idempotency_key: String,
+    /// `APPROVED`, `DECLINED`, `INSUFFICIENT_FUNDS`, `UNAVAILABLE`; for voids and refunds
+    /// `PENDING` (owed, retried), `VOIDED`, `REFUNDED`.
+    pub outcome: String,
+    pub response_code: Option<String>,
+    pub attempts: i32,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// "Show rule": the ruleset version an operation was decided under, read-only.

@@ -360,6 +360,41 @@ pub fn OperationDetailPage() -> impl IntoView {
                                         .collect_view()}
                                 </tbody>
                             </table>
+                            <h2>"Acquirer calls"</h2>
+                            <p class="muted" id="acquirer-pending">
+                                {format!("Voids and refunds still owed to the acquirer (all operations): {}", d.acquirer_pending)}
+                            </p>
+                            {if d.acquirer_calls.is_empty() {
+                                view! { <p class="muted">"No acquirer calls for this operation."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <table class="grid acquirer-calls">
+                                        <thead><tr>
+                                            <th>"Kind"</th><th>"Outcome"</th><th>"Amount"</th><th>"Reference"</th>
+                                            <th>"Response code"</th><th>"Attempts"</th><th>"Next attempt"</th>
+                                            <th>"Idempotency key"</th><th>"Time"</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {d.acquirer_calls
+                                                .iter()
+                                                .map(|c| view! {
+                                                    <tr>
+                                                        <td>{c.kind.clone()}</td>
+                                                        <td>{c.outcome.clone()}</td>
+                                                        <td>{c.amount_minor.map(|m| amount(m, &c.currency)).unwrap_or_else(|| "—".into())}</td>
+                                                        <td>{opt(&c.reference)}</td>
+                                                        <td>{opt(&c.response_code)}</td>
+                                                        <td>{c.attempts}</td>
+                                                        <td>{opt_ms(c.next_attempt_at)}</td>
+                                                        <td>{c.idempotency_key.clone()}</td>
+                                                        <td>{fmt_ms(c.created_at)}</td>
+                                                    </tr>
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                }.into_any()
+                            }}
                             {d.can_reverse.then(|| view! {
                                 <ActionForm action=reverse attr:class="form reverse-form">
                                     <h2>"Reverse this entry"</h2>

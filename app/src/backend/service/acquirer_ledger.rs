@@ -96,12 +96,30 @@ pub async fn calls_of<C: ConnectionTrait>(
     db: &C,
     operation_id: &str,
 ) -> Result<Vec<acquirer_calls::Model>, DbErr> {
-    acquirer_calls::Entity::find()
+    let mut calls = acquirer_calls::Entity::find()
         .filter(acquirer_calls::Column::OperationId.eq(operation_id))
-        .order_by_asc(acquirer_calls::Column::CreatedAt)
-        .order_by_asc(acquirer_calls::Column::Id)
         .all(db)
-        .await
+        .await?;
+    sort_calls(&mut calls);
+    Ok(calls)
+}
+
+/// Oldest first; calls of the same instant in lifecycle order.
+pub fn sort_calls(calls: &mut [acquirer_calls::Model]) {
+    let rank = |kind: &str| match kind {
+        "ACCOUNT_STATUS" => 0,
+        "AUTHORIZATION" => 1,
+        "ADDITIONAL_AUTHORIZATION" => 2,
+        "VOID" => 3,
+        _ => 4,
+    };
+    calls.sort_by(|a, b| {
+        (a.created_at, rank(&a.kind), a.updated_at).cmp(&(
+            b.created_at,
+            rank(&b.kind),
+            b.updated_at,
+        ))
+    });
 }
 
 /// The check-time reference of the operation: its approved amount authorization's, else its

@@ -6,8 +6,8 @@ use super::super::error::{ServiceError, ServiceResult};
 use super::super::repo::{self, operations::OpScope};
 use super::super::{audit, Backend, Principal};
 use crate::model::{
-    authz, paging, Capability, CardTransactionView, LocationOption, OperationDetail,
-    OperationFilter, OperationView, Page, Role, RuleVersionView, Scope,
+    authz, paging, AcquirerCallView, Capability, CardTransactionView, LocationOption,
+    OperationDetail, OperationFilter, OperationView, Page, Role, RuleVersionView, Scope,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -54,6 +54,7 @@ pub fn view(o: operations::Model) -> OperationView {
         reversed_at: o.reversed_at,
         reversed_by: o.reversed_by,
         reversal_reason: o.reversal_reason,
+        acquirer: None,
     }
 }
 
@@ -166,9 +167,30 @@ pub async fn get(b: &Backend, p: &Principal, id: &str) -> ServiceResult<Operatio
         Ok(scope) => scope.allows(&op) && reversal_refusal(p, &op, b.now_ms()).is_none(),
         Err(_) => false,
     };
+    let acquirer_calls = super::acquirer_ledger::calls_of(&b.db, &op.id)
+        .await?
+        .into_iter()
+        .map(|c| AcquirerCallView {
+            kind: c.kind,
+            reference: c.reference,
+            amount_minor: c.amount_minor,
+            currency: c.currency,
+            idempotency_key: c.idempotency_key,
+            outcome: c.outcome,
+            response_code: c.response_code,
+            attempts: c.attempts,
+            next_attempt_at: c.next_attempt_at,
+            last_error: c.last_error,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        })
+        .collect();
+    let acquirer_pending = super::acquirer_ledger::pending_count(&b.db).await?;
     Ok(OperationDetail {
         operation: view(op),
         can_reverse,
+        acquirer_calls,
+        acquirer_pending,
     })
 }
 

@@ -7,6 +7,7 @@ use super::super::repo::{self, operations::OpScope};
 use super::super::{Backend, Principal};
 use super::operations::{op_scope, view};
 use crate::model::{Capability, CardFilter, CardReportRow, OperationFilter, OperationView, Role};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 /// Rows fetched per database round trip.
@@ -45,7 +46,39 @@ impl OperationPages {
         if rows.is_empty() {
             return Ok(None);
         }
-        Ok(Some(rows.into_iter().map(view).collect()))
+        // The page's acquirer ledger, in one query.
+        let ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
+        let mut ledger: HashMap<String, Vec<String>> = HashMap::new();
+        let mut calls = super::super::entity::acquirer_calls::Entity::find()
+            .filter(super::super::entity::acquirer_calls::Column::OperationId.is_in(ids))
+            .all(&self.b.db)
+            .await?;
+        super::acquirer_ledger::sort_calls(&mut calls);
+        for c in calls {
+            let amount = match (c.amount_minor, c.currency.as_deref()) {
+                (Some(m), Some(cur)) => {
+                    format!(
+                        " {} {cur}",
+                        crate::model::fmt_minor(m, crate::model::currency_digits(cur))
+                    )
+                }
+                _ => String::new(),
+            };
+            ledger
+                .entry(c.operation_id)
+                .or_default()
+                .push(format!("{} {}{amount}", c.kind, c.outcome));
+        }
+        Ok(Some(
+            rows.into_iter()
+                .map(|o| {
+                    let calls = ledger.remove(&o.id);
+                    let mut v = view(o);
+                    v.acquirer = calls.map(|c| c.join("; "));
+                    v
+                })
+                .collect(),
+        ))
     }
 }
 

@@ -163,7 +163,7 @@ mod csv_injection_tests {
     }
 }
 
-pub const DETAILED_HEADERS: [&str; 34] = [
+pub const DETAILED_HEADERS: [&str; 35] = [
     "Operation ID",
     "Type",
     "Status",
@@ -198,6 +198,7 @@ pub const DETAILED_HEADERS: [&str; 34] = [
     "Reversed at",
     "Reversed by",
     "Reversed reason",
+    "Acquirer calls",
 ];
 
 pub fn detailed_row(o: &OperationView) -> Vec<Cell> {
@@ -239,6 +240,7 @@ pub fn detailed_row(o: &OperationView) -> Vec<Cell> {
         opt_time(o.reversed_at),
         opt_text(&o.reversed_by),
         opt_text(&o.reversal_reason),
+        opt_text(&o.acquirer),
     ]
 }
 

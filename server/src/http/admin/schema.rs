@@ -284,6 +284,8 @@ pub struct OperationView {
     /// The user who reversed it.
     pub reversed_by: Option<String>,
     pub reversal_reason: Option<String>,
+    /// Detailed export only: the acquirer ledger in one line.
+    pub acquirer: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -291,6 +293,36 @@ pub struct OperationDetail {
     pub operation: OperationView,
     /// Whether a reversal by this caller would be accepted now.
     pub can_reverse: bool,
+    /// The operation's calls to the acquirer, oldest first (the acquirer ledger).
+    pub acquirer_calls: Vec<AcquirerCallView>,
+    /// Voids and refunds owed to the acquirer and not yet accepted, over all operations.
+    pub acquirer_pending: u64,
+}
+
+/// One call to the acquirer for an operation.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct AcquirerCallView {
+    /// `ACCOUNT_STATUS`, `AUTHORIZATION`, `ADDITIONAL_AUTHORIZATION`, `VOID`, `REFUND`.
+    pub kind: String,
+    /// The acquirer's reference of the authorization.
+    pub reference: Option<String>,
+    /// Minor units.
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    /// Derived from the operation; the same on every retry.
+    pub idempotency_key: String,
+    /// `APPROVED`, `DECLINED`, `INSUFFICIENT_FUNDS`, `UNAVAILABLE`; for voids and refunds
+    /// `PENDING` (owed, retried with backoff), `VOIDED`, `REFUNDED`.
+    pub outcome: String,
+    pub response_code: Option<String>,
+    pub attempts: i32,
+    /// Epoch ms: the next retry of an owed void or refund.
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+    /// Epoch ms.
+    pub created_at: i64,
+    /// Epoch ms.
+    pub updated_at: i64,
 }
 
 /// The ruleset version an operation was decided under.
