@@ -553,64 +553,87 @@ async fn a_confirm_outliving_its_grant_never_double_spends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ruleset_total_usage_cap_is_exact_under_concurrent_cards() {
     for app in TestApp::each().await {
-        let admin = app.admin_token().await;
-        let loc = new_location(&app, "Capped Lounge").await;
-        add_bin(&app, "446677", "3333").await;
-        let mut r = ruleset("446677", "3333", Limit::Unlimited, &loc, false);
-        r.total_usage = Some(TotalUsageCap {
-            limit: 5,
-            period_days: None,
-        });
-        save(&app, &r).await;
-        let mut terminals = Vec::new();
-        for i in 0..10 {
-            terminals.push(Arc::new(
-                paired(&app, &admin, &loc, &format!("CAP-{i:02}"), i).await,
-            ));
-        }
-        let mut tasks = Vec::new();
-        for (i, t) in terminals.iter().enumerate() {
-            let t = t.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut out = Vec::new();
-                for k in 0..4 {
-                    let card = luhn_complete(&format!("4466770000{:05}", i * 4 + k));
-                    let g: Value = t.check(&card, "CONTACTLESS").await.expect("check");
-                    if g["status"] == "GRANTED" {
-                        let c = t
-                            .confirm(g["accessId"].as_str().unwrap(), 0, 0)
-                            .await
-                            .expect("confirm");
-                        out.push(c["status"].as_str().unwrap().to_owned());
-                    } else {
-                        out.push(g["code"].as_str().unwrap().to_owned());
-                    }
-                }
-                out
-            }));
-        }
-        let mut outcomes = Vec::new();
-        for task in tasks {
-            outcomes.extend(task.await.unwrap());
-        }
-        let name = app.db.name();
-        let completed = outcomes.iter().filter(|o| *o == "COMPLETED").count();
-        assert_eq!(completed, 5, "{name}: {outcomes:?}");
-        assert!(
-            outcomes
-                .iter()
-                .all(|o| o == "COMPLETED" || o == "LIMIT_EXCEEDED"),
-            "{name}: {outcomes:?}"
-        );
-        let rows = operations::Entity::find()
-            .filter(operations::Column::RulesetId.eq(r.id.to_string()))
-            .filter(operations::Column::Status.eq("COMPLETED"))
-            .all(&app.backend.db)
-            .await
-            .unwrap();
-        assert_eq!(rows.len(), 5, "{name}");
+        cap_race(&app, None).await;
         app.finish().await;
     }
+}
+
+/// The same race from two app servers (each its own connection pool) on one database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ruleset_total_usage_cap_holds_across_two_app_servers() {
+    for app in TestApp::each().await {
+        let second = app::backend::Backend::new(
+            app.db.open().await,
+            Arc::new(app.clock.clone()),
+            app::backend::Keys::for_tests(),
+            Settings::default(),
+        );
+        let base = server::startup::spawn_for_tests(second).await.unwrap();
+        cap_race(&app, Some(base)).await;
+        app.finish().await;
+    }
+}
+
+/// Half the terminals talk to `second` when given.
+async fn cap_race(app: &TestApp, second: Option<String>) {
+    let admin = app.admin_token().await;
+    let loc = new_location(app, "Capped Lounge").await;
+    add_bin(app, "446677", "3333").await;
+    let mut r = ruleset("446677", "3333", Limit::Unlimited, &loc, false);
+    r.total_usage = Some(TotalUsageCap {
+        limit: 5,
+        period_days: None,
+    });
+    save(app, &r).await;
+    let mut terminals = Vec::new();
+    for i in 0..10 {
+        let mut t = paired(app, &admin, &loc, &format!("CAP-{i:02}"), i).await;
+        if let Some(base) = second.as_ref().filter(|_| i % 2 == 1) {
+            t.base_url = base.clone();
+        }
+        terminals.push(Arc::new(t));
+    }
+    let mut tasks = Vec::new();
+    for (i, t) in terminals.iter().enumerate() {
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            for k in 0..4 {
+                let card = luhn_complete(&format!("4466770000{:05}", i * 4 + k));
+                let g: Value = t.check(&card, "CONTACTLESS").await.expect("check");
+                if g["status"] == "GRANTED" {
+                    let c = t
+                        .confirm(g["accessId"].as_str().unwrap(), 0, 0)
+                        .await
+                        .expect("confirm");
+                    out.push(c["status"].as_str().unwrap().to_owned());
+                } else {
+                    out.push(g["code"].as_str().unwrap().to_owned());
+                }
+            }
+            out
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.extend(task.await.unwrap());
+    }
+    let name = app.db.name();
+    let completed = outcomes.iter().filter(|o| *o == "COMPLETED").count();
+    assert_eq!(completed, 5, "{name}: {outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o == "COMPLETED" || o == "LIMIT_EXCEEDED"),
+        "{name}: {outcomes:?}"
+    );
+    let rows = operations::Entity::find()
+        .filter(operations::Column::RulesetId.eq(r.id.to_string()))
+        .filter(operations::Column::Status.eq("COMPLETED"))
+        .all(&app.backend.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 5, "{name}");
 }
 
 /// Grace at the door: the spend (100 EUR in 10 days) was met only by a purchase 13 days ago,
