@@ -68,6 +68,9 @@ pub enum ConfirmError {
     AlreadyConfirmed,
     #[error("{0}")]
     InvalidGuests(String),
+    /// Another confirm of this grant is still talking to the acquirer; retry shortly.
+    #[error("another confirm of this grant is in progress")]
+    InProgress,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -819,9 +822,7 @@ pub async fn confirm_entry(
         }
         // Another confirm owns it (or it just changed): wait for its outcome, bounded.
         if started.elapsed() >= confirm_wait(b) {
-            return Err(ConfirmError::Service(ServiceError::Conflict(
-                "another confirm of this grant is in progress".into(),
-            )));
+            return Err(ConfirmError::InProgress);
         }
         tokio::time::sleep(HOLD_POLL).await;
     }

@@ -157,6 +157,8 @@ pub async fn confirm_entry(
         ConfirmError::Expired => PosError::AccessExpired,
         ConfirmError::AlreadyConfirmed => PosError::AlreadyConfirmed,
         ConfirmError::InvalidGuests(m) => PosError::InvalidRequest(m),
+        // A retry while another confirm of the grant awaits the acquirer: try again shortly.
+        ConfirmError::InProgress => PosError::TooManyRequests(1),
         ConfirmError::Service(e) => e.into(),
     })?;
     Ok(Json(match outcome {
