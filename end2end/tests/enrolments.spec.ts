@@ -69,7 +69,7 @@ test('an operator imports enrolments, sees the card and unenrols it', async ({ p
   // The good file.
   await text.fill(`pan,aref,enrolled_at\n${pan},${aref},2026-11-01\n`);
   await page.getByRole('button', { name: 'Import enrolments', exact: true }).click();
-  await expect(page.getByRole('status')).toContainText('Imported: 1 enrolled, 0 updated, 0 unenrolled, 0 unchanged.');
+  await expect(page.locator('p.notice[role=status]')).toContainText('Imported: 1 enrolled, 0 updated, 0 unenrolled, 0 unchanged.');
 
   // Listed; its details show the status and history.
   await page.goto(`/cards?aref=${aref}`);

@@ -90,7 +90,7 @@ test('operations: filters in the URL, live note, export downloads a file', async
 test('enrolled cards list with filters', async ({ page }) => {
   const errors = watchPageErrors(page);
   await signIn(page);
-  await page.goto('/cards?product=MCW');
+  await page.goto('/cards?product=MCW&last4=1232');
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Enrolled cards' })).toBeVisible();
   await expect(page.getByText(/cards · page 1 of/)).toBeVisible();

@@ -93,6 +93,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(50..=60_000))]
     pub acquirer_timeout_ms: u64,
 
+    /// Seconds a grant holds the card awaiting the terminal's confirm (the `expiresAt` of
+    /// `check_entry`); an unconfirmed grant then lapses and its authorization is voided.
+    #[arg(long, env = "GRANT_TTL_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub grant_ttl_secs: u64,
+
     /// Certificate chain (PEM) to serve HTTPS directly, with `--tls-key`. Turns on HSTS.
     #[arg(long, env = "TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,

@@ -45,6 +45,8 @@ pub async fn backend(cfg: &Config) -> anyhow::Result<Backend> {
         // Served over TLS directly: the cookie must say so too.
         secure_cookies: cfg.secure_cookies || cfg.tls().is_some(),
         acquirer_timeout,
+        // Bounded to 1..=3600 by the flag's parser.
+        grant_ttl_secs: cfg.grant_ttl_secs as i64,
         ..Settings::default()
     };
     let backend = Backend::new(conn, Arc::new(SystemClock), keys, settings);

@@ -118,10 +118,13 @@ pub fn OrganisationPage() -> impl IntoView {
     let unassign = ServerAction::<UnassignLocation>::new();
     // Every change shows the organisation as it now is.
     Effect::new(move |_| {
-        let changed = matches!(set_active.value().get(), Some(Ok(_)))
-            || matches!(assign.value().get(), Some(Ok(_)))
-            || matches!(unassign.value().get(), Some(Ok(_)));
-        if changed {
+        // Read all three (no `||` short-circuit), so the effect tracks every action.
+        let done = [
+            matches!(set_active.value().get(), Some(Ok(_))),
+            matches!(assign.value().get(), Some(Ok(_))),
+            matches!(unassign.value().get(), Some(Ok(_))),
+        ];
+        if done.contains(&true) {
             org.refetch();
             free.refetch();
         }

@@ -160,7 +160,7 @@ async fn admin_token(http: &reqwest::Client, cfg: &LoadConfig) -> Result<String,
 }
 
 /// Add `n` terminals to the location and pair each with a fresh RSA-2048 key.
-async fn pair_terminals(cfg: &LoadConfig, run: &str) -> Result<Vec<Arc<Terminal>>, SimError> {
+pub async fn pair_terminals(cfg: &LoadConfig, run: &str) -> Result<Vec<Arc<Terminal>>, SimError> {
     let http = super::client_builder().build()?;
     let token = admin_token(&http, cfg).await?;
     let mut out = Vec::with_capacity(cfg.terminals);

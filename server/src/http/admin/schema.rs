@@ -285,6 +285,7 @@ pub struct OperationView {
     pub reversed_by: Option<String>,
     pub reversal_reason: Option<String>,
     /// Detailed export only: the acquirer ledger in one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acquirer: Option<String>,
 }
 
