@@ -111,7 +111,7 @@ async fn tap_until_down(
         let Some(access) = checked["accessId"].as_str() else {
             continue;
         };
-        if k % 3 == 0 {
+        if k.is_multiple_of(3) {
             continue; // abandoned: the grant must lapse and its authorization be voided
         }
         match t.confirm(access, 0, 0).await {
