@@ -68,6 +68,12 @@ enum Cmd {
     },
     /// Run every check and test: fmt, clippy, cargo test, the site, and the browser tests.
     Test,
+    /// Only the browser tests: build the site and the server, then Playwright (with
+    /// `-- <args>` for Playwright, e.g. `-- tests/users.spec.ts`).
+    E2e {
+        #[arg(last = true)]
+        playwright_args: Vec<OsString>,
+    },
 }
 
 fn main() {
@@ -84,6 +90,7 @@ fn main() {
                 server_args,
             } => run_server(release, server_args),
             Cmd::Test => test_all(),
+            Cmd::E2e { playwright_args } => e2e_only(&playwright_args),
         });
     if let Err(err) = result {
         eprintln!("xtask: error: {err:#}");
@@ -486,17 +493,7 @@ fn test_all() -> Result<()> {
         run(cargo().args(["test", "--workspace", "--exclude", FRONTEND_PACKAGE]))
     });
     let site_ok = steps.step("site (debug)", || build_site(false));
-    let server_ok = steps.step("build the server", || {
-        // Same selection and targets as `cargo test` above: nothing is compiled again.
-        run(cargo().args([
-            "build",
-            "--workspace",
-            "--exclude",
-            FRONTEND_PACKAGE,
-            "--bins",
-            "--tests",
-        ]))
-    });
+    let server_ok = steps.step("build the server", build_server_for_tests);
     let e2e = "browser tests (playwright)";
     if tools_ok && site_ok && server_ok {
         steps.step(e2e, end_to_end);
@@ -504,6 +501,27 @@ fn test_all() -> Result<()> {
         steps.skip(e2e, "an earlier step they need failed");
     }
     steps.finish(start.elapsed())
+}
+
+/// The server binary, built with the same selection and targets as `cargo test --workspace`
+/// (a narrower `-p server` would unify features differently and recompile every dependency).
+fn build_server_for_tests() -> Result<()> {
+    run(cargo().args([
+        "build",
+        "--workspace",
+        "--exclude",
+        FRONTEND_PACKAGE,
+        "--bins",
+        "--tests",
+    ]))
+}
+
+fn e2e_only(playwright_args: &[OsString]) -> Result<()> {
+    ensure_chromium()?;
+    ensure_node_modules()?;
+    build_site(false)?;
+    build_server_for_tests()?;
+    end_to_end_with(playwright_args)
 }
 
 fn is_root() -> bool {
@@ -595,6 +613,10 @@ impl Drop for Server {
 }
 
 fn end_to_end() -> Result<()> {
+    end_to_end_with(&[])
+}
+
+fn end_to_end_with(playwright_args: &[OsString]) -> Result<()> {
     let root = std::env::current_dir()?;
     let e2e_dir = root.join(target_dir()).join("e2e");
     let data_dir = e2e_dir.join("data");
@@ -649,6 +671,7 @@ fn end_to_end() -> Result<()> {
     let base_url = format!("http://{addr}");
     let result = run(Command::new("npx")
         .args(["--no-install", "playwright", "test"])
+        .args(playwright_args)
         .current_dir(END2END_DIR)
         .env("BASE_URL", &base_url)
         .env("DEMO_ADMIN_EMAIL", DEMO_ADMIN_EMAIL)
