@@ -129,6 +129,45 @@ async fn per_address_throttle_behind_a_trusted_proxy_spares_other_clients() {
 }
 
 #[tokio::test]
+async fn the_panel_sign_in_sees_the_client_behind_the_proxy_too() {
+    for app in apps(|| Settings {
+        addr_max_attempts: 2,
+        ..behind_proxy()
+    })
+    .await
+    {
+        let login = |client: &'static str, password: &'static str| {
+            app.http
+                .post(app.url("/api/fn/login"))
+                .header("x-forwarded-for", client)
+                .form(&[("email", USER), ("password", password)])
+                .send()
+        };
+        for _ in 0..2 {
+            login("203.0.113.7", "wrong password!").await.unwrap();
+        }
+        assert_eq!(
+            failed_sign_in_addrs(&app).await,
+            vec![Some("203.0.113.7".to_owned()); 2]
+        );
+        // That client waits; another one behind the same proxy signs in.
+        let r = login("203.0.113.7", "wrong password!").await.unwrap();
+        let body: Value = r.json().await.unwrap();
+        assert!(body["TooManyRequests"]["retry_after_secs"].as_u64().is_some(), "{body}");
+        let pw: &'static str = Box::leak(app.others_password.clone().into_boxed_str());
+        let r = login("203.0.113.8", pw).await.unwrap();
+        assert!(
+            r.headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("ac_session=")),
+            "signed in"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn without_trusted_proxies_forwarding_headers_are_ignored() {
     for app in apps(|| Settings {
         addr_max_attempts: 3,
