@@ -153,7 +153,12 @@ async fn the_panel_sign_in_sees_the_client_behind_the_proxy_too() {
         // That client waits; another one behind the same proxy signs in.
         let r = login("203.0.113.7", "wrong password!").await.unwrap();
         let body: Value = r.json().await.unwrap();
-        assert!(body["TooManyRequests"]["retry_after_secs"].as_u64().is_some(), "{body}");
+        assert!(
+            body["TooManyRequests"]["retry_after_secs"]
+                .as_u64()
+                .is_some(),
+            "{body}"
+        );
         let pw: &'static str = Box::leak(app.others_password.clone().into_boxed_str());
         let r = login("203.0.113.8", pw).await.unwrap();
         assert!(
