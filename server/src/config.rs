@@ -68,9 +68,20 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
-    /// Mark cookies `Secure` (set when served over TLS, directly or behind a proxy).
+    /// Mark cookies `Secure` (set when served over TLS, directly or behind a proxy). Always on
+    /// with `--production` or `--tls-cert`.
     #[arg(long, env = "SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// A panel session ends after this many seconds without use (PCI DSS 8.2.8: 15 minutes).
+    #[arg(long, env = "SESSION_IDLE_SECS", default_value_t = 900,
+          value_parser = clap::value_parser!(i64).range(60..=86_400))]
+    pub session_idle_secs: i64,
+
+    /// A panel session ends this many seconds after sign-in however active it is.
+    #[arg(long, env = "SESSION_MAX_SECS", default_value_t = 43_200,
+          value_parser = clap::value_parser!(i64).range(300..=604_800))]
+    pub session_max_secs: i64,
 
     /// Base URL of the acquirer's HTTP gateway (see `acquirer_http`); without it the built-in
     /// deterministic simulator answers (test cards in the README).
@@ -108,7 +119,9 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
 
     /// Reverse proxies (CIDR list, comma-separated, e.g. `10.0.0.0/8,::1/128`) that terminate
-    /// TLS in front of the server; their forwarding headers are trusted.
+    /// TLS in front of the server; their forwarding headers are trusted: the client address
+    /// (throttles, audit log) is the right-most `Forwarded: for=` / `X-Forwarded-For` entry
+    /// that is not one of them. Without it, the peer address.
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
     pub trusted_proxies: Vec<IpNet>,
 
@@ -218,6 +231,15 @@ mod tests {
         let demo = parse(&["--production", "--demo", "--trusted-proxies", "127.0.0.1"]);
         assert!(demo.check_serving().unwrap_err().contains("--demo"));
         assert!(parse(&["--demo"]).check_serving().is_ok());
+    }
+
+    #[test]
+    fn session_timeouts_default_to_pci_values_and_are_bounded() {
+        let c = parse(&[]);
+        assert_eq!((c.session_idle_secs, c.session_max_secs), (900, 43_200));
+        let c = parse(&["--session-idle-secs", "300", "--session-max-secs", "3600"]);
+        assert_eq!((c.session_idle_secs, c.session_max_secs), (300, 3600));
+        assert!(Config::try_parse_from(["server", "--session-idle-secs", "0"]).is_err());
     }
 
     #[test]

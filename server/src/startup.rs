@@ -23,6 +23,22 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
+/// The services' tunables from the configuration.
+pub fn settings(cfg: &Config) -> Settings {
+    Settings {
+        // Served over TLS (directly, or in production always, behind a TLS-terminating
+        // proxy): the cookie must say so too.
+        secure_cookies: cfg.secure_cookies || cfg.tls().is_some() || cfg.is_production(),
+        session_idle_secs: cfg.session_idle_secs,
+        session_max_secs: cfg.session_max_secs,
+        trusted_proxies: cfg.trusted_proxies.clone(),
+        acquirer_timeout: std::time::Duration::from_millis(cfg.acquirer_timeout_ms),
+        // Bounded to 1..=3600 by the flag's parser.
+        grant_ttl_secs: cfg.grant_ttl_secs as i64,
+        ..Settings::default()
+    }
+}
+
 /// Open (and migrate) the database and load the secrets.
 pub async fn backend(cfg: &Config) -> anyhow::Result<Backend> {
     let url = cfg.database_url();
@@ -41,14 +57,7 @@ pub async fn backend(cfg: &Config) -> anyhow::Result<Backend> {
     )?;
     let conn = db::open(&url, None).await?;
     let acquirer_timeout = std::time::Duration::from_millis(cfg.acquirer_timeout_ms);
-    let settings = Settings {
-        // Served over TLS directly: the cookie must say so too.
-        secure_cookies: cfg.secure_cookies || cfg.tls().is_some(),
-        acquirer_timeout,
-        // Bounded to 1..=3600 by the flag's parser.
-        grant_ttl_secs: cfg.grant_ttl_secs as i64,
-        ..Settings::default()
-    };
+    let settings = settings(cfg);
     let backend = Backend::new(conn, Arc::new(SystemClock), keys, settings);
     Ok(match &cfg.acquirer_url {
         Some(url) => {
@@ -91,7 +100,7 @@ pub fn router_with(state: AppState, hsts: bool) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
-            backend,
+            backend.clone(),
             http::pages::require_session,
         ))
         // gzip where the client accepts it: the WASM bundle, the pages, exports and the
@@ -99,6 +108,11 @@ pub fn router_with(state: AppState, hsts: bool) -> Router {
         // the SSE stream, images and tiny bodies alone.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(http::origin::same_origin_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            backend,
+            http::stamp_client_ip,
+        ))
         .layer(axum::middleware::from_fn(move |req, next| async move {
             if hsts {
                 crate::tls::hsts(req, next).await
@@ -126,6 +140,17 @@ pub fn spawn_sweeper(backend: Backend) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(settled = n, "owed voids/refunds accepted"),
                 Err(e) => tracing::warn!(error = %e, "acquirer retry job failed"),
+            }
+            match app::backend::service::auth::purge(&backend).await {
+                Ok((0, 0)) => {}
+                Ok((sessions, throttles)) => {
+                    tracing::debug!(
+                        sessions,
+                        throttles,
+                        "expired sessions and throttle rows purged"
+                    )
+                }
+                Err(e) => tracing::warn!(error = %e, "session/throttle purge failed"),
             }
         }
     });
@@ -321,5 +346,31 @@ fn print_demo(cfg: &Config, r: &demo::DemoReport) {
     }
     if let Some((serial, code)) = &r.pairing_code {
         println!("  Terminal {serial} is ready to pair with code {code} (valid 2 hours).");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn cfg(args: &[&str]) -> Config {
+        Config::try_parse_from(std::iter::once("server").chain(args.iter().copied()))
+            .expect("parses")
+    }
+
+    #[test]
+    fn production_forces_secure_cookies_and_sessions_follow_the_flags() {
+        assert!(!settings(&cfg(&[])).secure_cookies);
+        let s = settings(&cfg(&["--production", "--trusted-proxies", "10.0.0.0/8"]));
+        assert!(s.secure_cookies);
+        assert_eq!(s.trusted_proxies.len(), 1);
+        let s = settings(&cfg(&[
+            "--session-idle-secs",
+            "120",
+            "--session-max-secs",
+            "600",
+        ]));
+        assert_eq!((s.session_idle_secs, s.session_max_secs), (120, 600));
     }
 }

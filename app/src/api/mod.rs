@@ -47,10 +47,12 @@ pub(crate) mod ctx {
         Ok((b, p, token, must_change))
     }
 
+    /// The client's address as the edge computed it (trusted proxies resolved).
     pub async fn client_addr() -> Option<String> {
-        use axum::extract::ConnectInfo;
-        let ConnectInfo(addr): ConnectInfo<std::net::SocketAddr> =
-            leptos_axum::extract().await.ok()?;
-        Some(addr.ip().to_string())
+        let parts = use_context::<axum::http::request::Parts>()?;
+        parts
+            .extensions
+            .get::<crate::backend::client::ClientIp>()
+            .map(|c| c.0.to_string())
     }
 }

@@ -8,14 +8,20 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     let b = super::ctx::backend()?;
     let addr = super::ctx::client_addr().await;
     let issued = auth::sign_in(&b, &email, &password, addr.as_deref(), SessionKind::Cookie).await?;
+    // A new session id at every sign-in: the session this browser held before is dropped
+    // (no fixation; the old id is worthless even if it leaked).
+    if let Some(previous) = super::ctx::session_token().await {
+        auth::sign_out(&b, &previous).await?;
+    }
     let secure = if b.settings.secure_cookies {
         "; Secure"
     } else {
         ""
     };
+    // The cookie may live as long as the session can (the server ends it sooner when idle).
     let cookie = format!(
         "{COOKIE_NAME}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        issued.token, b.settings.session_idle_secs
+        issued.token, b.settings.session_max_secs
     );
     let response = expect_context::<leptos_axum::ResponseOptions>();
     if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
@@ -40,7 +46,12 @@ pub async fn logout() -> Result<(), AppError> {
         auth::sign_out(&b, &token).await?;
     }
     let response = expect_context::<leptos_axum::ResponseOptions>();
-    let expired = format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let secure = if b.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let expired = format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}");
     if let Ok(value) = axum::http::HeaderValue::from_str(&expired) {
         response.append_header(axum::http::header::SET_COOKIE, value);
     }

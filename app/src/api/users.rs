@@ -91,3 +91,10 @@ pub async fn reset_user_password(id: String) -> Result<OneTimePassword, AppError
     let (b, p) = super::ctx::principal().await?;
     Ok(crate::backend::service::users::reset_password(&b, &p, &id).await?)
 }
+
+/// Lift a sign-in lock (too many failed attempts).
+#[server(prefix = "/api/fn", endpoint = "users/unlock")]
+pub async fn unlock_user(id: String) -> Result<UserView, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(crate::backend::service::users::unlock(&b, &p, &id).await?)
+}

@@ -110,7 +110,7 @@ pub async fn seed(b: &Backend, admin_password: Option<String>) -> ServiceResult<
             last_name: Set(last.into()),
             role: Set(role.into()),
             tenant_id: Set(tenant.map(str::to_owned)),
-            password_hash: Set(password::hash(pw.to_owned()).await?),
+            password_hash: Set(password::hash(b, pw.to_owned()).await?),
             disabled: Set(false),
             created_at: Set(now),
             updated_at: Set(now),

@@ -24,6 +24,13 @@ pub enum ServiceError {
     FieldConflict(FieldError),
     #[error("throttled for {0} s")]
     Throttled(u64),
+    /// Too many failed sign-ins: the account is locked for this many seconds (or until an
+    /// Admin unlocks it).
+    #[error("account locked for {0} s")]
+    AccountLocked(u64),
+    /// No password-hashing slot free in time: retry after this many seconds (503).
+    #[error("busy; retry in {0} s")]
+    Busy(u64),
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("internal: {0}")]
@@ -49,6 +56,12 @@ impl From<ServiceError> for AppError {
             ServiceError::Conflict(m) => AppError::Conflict(m),
             ServiceError::FieldConflict(f) => AppError::FieldConflict(vec![f]),
             ServiceError::Throttled(s) => AppError::TooManyRequests {
+                retry_after_secs: s,
+            },
+            ServiceError::AccountLocked(s) => AppError::AccountLocked {
+                retry_after_secs: s,
+            },
+            ServiceError::Busy(s) => AppError::Busy {
                 retry_after_secs: s,
             },
             ServiceError::Db(err) => {

@@ -4,6 +4,7 @@
 
 pub mod acquirer;
 pub mod audit;
+pub mod client;
 pub mod clock;
 pub mod db;
 pub mod demo;

@@ -7,14 +7,27 @@ use std::time::Duration;
 /// Tunables the services read (from configuration in production, set directly in tests).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Panel session lifetime since last use.
+    /// Panel session lifetime since last use (PCI DSS 8.2.8: 15 minutes).
     pub session_idle_secs: i64,
+    /// Longest life of a panel session however active (re-authentication after it).
+    pub session_max_secs: i64,
     /// Bearer tokens of `POST /api/v1/auth/token`.
     pub bearer_ttl_secs: i64,
-    /// Failed sign-ins within `throttle_window_secs` before an account or address is locked.
+    /// Failed sign-ins of one account within `throttle_window_secs` before it is locked for
+    /// `throttle_lock_secs` (PCI DSS 8.3.4: at most 10 attempts, at least 30 minutes).
     pub throttle_max_failures: i32,
     pub throttle_window_secs: i64,
     pub throttle_lock_secs: i64,
+    /// Sign-in attempts from one client address within `addr_window_secs` before that address
+    /// (only) waits for the window to end: soft, never a lock of the accounts.
+    pub addr_max_attempts: i32,
+    pub addr_window_secs: i64,
+    /// The reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Longest wait for a password-hashing slot before answering 503 (`Retry-After`).
+    pub hash_wait: Duration,
+    /// Concurrent password hashes (argon2, ≈19 MiB each); `0`: the number of cores.
+    pub hash_slots: usize,
     /// Whether cookies get `Secure` (served over TLS).
     pub secure_cookies: bool,
     /// POS JWT: allowed clock skew for `iat`/`exp`, and the longest `exp - iat` accepted.
@@ -34,11 +47,17 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            session_idle_secs: 12 * 3600,
+            session_idle_secs: 15 * 60,
+            session_max_secs: 12 * 3600,
             bearer_ttl_secs: 15 * 60,
-            throttle_max_failures: 5,
-            throttle_window_secs: 15 * 60,
-            throttle_lock_secs: 15 * 60,
+            throttle_max_failures: 10,
+            throttle_window_secs: 30 * 60,
+            throttle_lock_secs: 30 * 60,
+            addr_max_attempts: 30,
+            addr_window_secs: 5 * 60,
+            trusted_proxies: Vec::new(),
+            hash_wait: Duration::from_secs(2),
+            hash_slots: 0,
             secure_cookies: false,
             jwt_skew_secs: 60,
             jwt_max_lifetime_secs: 300,
@@ -59,6 +78,8 @@ pub struct Backend {
     pub keys: Keys,
     pub settings: Arc<Settings>,
     pub acquirer: Arc<dyn Acquirer>,
+    /// Password hashes allowed to run at once (see `service::password`).
+    pub hash_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Backend {
@@ -68,10 +89,15 @@ impl Backend {
         keys: Keys,
         settings: Settings,
     ) -> Self {
+        let slots = match settings.hash_slots {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
         Self {
             db,
             clock,
             keys,
+            hash_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             settings: Arc::new(settings),
             acquirer: Arc::new(SimulatedAcquirer),
         }

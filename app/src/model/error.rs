@@ -50,6 +50,10 @@ pub enum AppError {
     FieldConflict(Vec<FieldError>),
     #[error("too many attempts; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    #[error("This account is locked after too many failed sign-ins; retry in {retry_after_secs} s or ask an administrator to unlock it.")]
+    AccountLocked { retry_after_secs: u64 },
+    #[error("The server is busy; retry in {retry_after_secs} s.")]
+    Busy { retry_after_secs: u64 },
     #[error("internal error")]
     Internal,
     #[error("request failed: {0}")]
@@ -76,6 +80,8 @@ impl AppError {
             AppError::Validation(_) => "invalid_request",
             AppError::Conflict(_) | AppError::FieldConflict(_) => "conflict",
             AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::AccountLocked { .. } => "account_locked",
+            AppError::Busy { .. } => "service_unavailable",
             AppError::Internal => "internal_error",
             AppError::Transport(_) => "transport_error",
         }

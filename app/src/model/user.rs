@@ -21,6 +21,9 @@ pub struct UserView {
     /// Epoch ms of the last successful sign-in.
     #[serde(default)]
     pub last_sign_in_at: Option<i64>,
+    /// Sign-in locked (too many failed attempts) until this epoch ms; an Admin can unlock.
+    #[serde(default)]
+    pub locked_until: Option<i64>,
 }
 
 /// The signed-in user, as the panel shell needs it.

@@ -28,6 +28,8 @@ pub const OUTPUT_NAME: &str = "access-control";
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -42,6 +44,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The pages' Content-Security-Policy, with this response's nonce: leptos renders its inline
+/// hydration script (and the streamed resource scripts) with the per-request nonce that
+/// `leptos_axum` provides, so no inline script without it runs (no `'unsafe-inline'`).
+/// `'wasm-unsafe-eval'` lets the browser compile the panel's WebAssembly; nothing else is
+/// evaluated. Everything else comes from this origin; no framing (`frame-ancestors 'none'`).
+#[cfg(feature = "ssr")]
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn set_page_csp() {
+    let Some(nonce) = leptos::nonce::use_nonce() else {
+        return;
+    };
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&page_csp(&nonce)) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, v);
     }
 }
 

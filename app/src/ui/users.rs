@@ -2,7 +2,7 @@ use super::common::{action_error, field_error, fmt_ms, form_error};
 use super::locations::can;
 use crate::api::users::{
     get_user, list_tenants, list_users, CreateUser, DeleteUser, ResetUserPassword, SetUserDisabled,
-    UpdateUser,
+    UnlockUser, UpdateUser,
 };
 use crate::model::{Capability, Role, UserFilter, UserView};
 use leptos::prelude::*;
@@ -128,6 +128,8 @@ fn user_row(u: UserView) -> impl IntoView {
 fn status_label(u: &UserView) -> &'static str {
     if u.disabled {
         "Disabled"
+    } else if u.locked_until.is_some() {
+        "Locked (too many failed sign-ins)"
     } else if u.must_change_password {
         "Active (password change pending)"
     } else {
@@ -158,6 +160,7 @@ fn UserFields(
         disabled: false,
         must_change_password: false,
         last_sign_in_at: None,
+        locked_until: None,
     });
     let current_tenant = u.tenant_id.clone().or(tenant).unwrap_or_default();
     view! {
@@ -232,10 +235,16 @@ pub fn EditUserPage() -> impl IntoView {
     let delete = ServerAction::<DeleteUser>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetUserPassword>::new();
+    let unlock = ServerAction::<UnlockUser>::new();
     let manage = can(Capability::UsersManage);
-    // After a disable/enable the page shows the new status.
+    // After a disable/enable or an unlock the page shows the new status.
     Effect::new(move |_| {
         if let Some(Ok(_)) = set_disabled.value().get() {
+            user.refetch();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = unlock.value().get() {
             user.refetch();
         }
     });
@@ -251,6 +260,8 @@ pub fn EditUserPage() -> impl IntoView {
                         let uid3 = u.id.clone();
                         let uid4 = u.id.clone();
                         let disabled = u.disabled;
+                        let locked = u.locked_until;
+                        let uid5 = u.id.clone();
                         let status = status_label(&u);
                         let last = u.last_sign_in_at.map(fmt_ms).unwrap_or_else(|| "never".into());
                         view! {
@@ -268,7 +279,8 @@ pub fn EditUserPage() -> impl IntoView {
                                 </div>
                             </ActionForm>
                             {move || {
-                                let (uid2, uid3, uid4) = (uid2.clone(), uid3.clone(), uid4.clone());
+                                let (uid2, uid3, uid4, uid5) =
+                                    (uid2.clone(), uid3.clone(), uid4.clone(), uid5.clone());
                                 manage.get().then(move || view! {
                                 <section class="form" aria-label="Account">
                                     <h2>"Account"</h2>
@@ -280,6 +292,14 @@ pub fn EditUserPage() -> impl IntoView {
                                             {if disabled { "Enable user" } else { "Disable user" }}
                                         </button>
                                     </ActionForm>
+                                    {locked.map(|until| view! {
+                                        <ActionForm action=unlock attr:class="inline">
+                                            <input type="hidden" name="id" value=uid5/>
+                                            <p class="muted">{format!("Sign-in locked until {}", fmt_ms(until))}</p>
+                                            {form_error(action_error(unlock.value()))}
+                                            <button type="submit">"Unlock"</button>
+                                        </ActionForm>
+                                    })}
                                     <ActionForm action=reset attr:class="inline">
                                         <input type="hidden" name="id" value=uid4/>
                                         {form_error(action_error(reset.value()))}

@@ -31,7 +31,10 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Validation(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
         AppError::Conflict(_) | AppError::FieldConflict(_) => StatusCode::CONFLICT,
-        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::TooManyRequests { .. } | AppError::AccountLocked { .. } => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -47,7 +50,10 @@ impl IntoResponse for ApiError {
             }
         });
         let mut resp = (status_of(&e), Json(body)).into_response();
-        if let AppError::TooManyRequests { retry_after_secs } = e {
+        if let AppError::TooManyRequests { retry_after_secs }
+        | AppError::AccountLocked { retry_after_secs }
+        | AppError::Busy { retry_after_secs } = e
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }

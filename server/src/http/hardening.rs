@@ -102,8 +102,11 @@ pub fn harden<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
+            // Pages set their own (with the hydration script's nonce, see `app::ui::page_csp`);
+            // anything else (JSON, files) runs no script at all.
             HeaderValue::from_static(
-                "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; \
+                 frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
             ),
         ))
         .layer(SetResponseHeaderLayer::overriding(

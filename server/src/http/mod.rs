@@ -7,6 +7,7 @@ pub mod hardening;
 pub mod health;
 pub mod live;
 pub mod openapi;
+pub mod origin;
 pub mod pages;
 pub mod pos;
 
@@ -59,7 +60,8 @@ impl FromRef<AppState> for Backend {
     }
 }
 
-/// The client's IP address when the server knows it (for throttling and the audit log).
+/// The client's IP address when the server knows it (for throttling and the audit log):
+/// the one [`stamp_client_ip`] computed at the edge.
 pub struct ClientAddr(pub Option<String>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
@@ -72,8 +74,31 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
         Ok(ClientAddr(
             parts
                 .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
+                .get::<app::backend::client::ClientIp>()
+                .map(|c| c.0.to_string()),
         ))
     }
+}
+
+/// Compute the client's address once, at the edge: the peer, or behind a trusted proxy
+/// (`--trusted-proxies`) the right-most forwarded address that is not a trusted proxy
+/// (see [`app::backend::client::client_ip`]). Stored as a request extension.
+pub async fn stamp_client_ip(
+    axum::extract::State(b): axum::extract::State<Backend>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    // Never trust a value a client could have smuggled in.
+    req.extensions_mut()
+        .remove::<app::backend::client::ClientIp>();
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let ip = app::backend::client::client_ip(peer, req.headers(), &b.settings.trusted_proxies);
+        req.extensions_mut()
+            .insert(app::backend::client::ClientIp(ip));
+    }
+    next.run(req).await
 }

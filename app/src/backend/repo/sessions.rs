@@ -103,3 +103,17 @@ pub async fn delete_expired<C: ConnectionTrait>(db: &C, now: i64) -> Result<u64,
         .await?
         .rows_affected)
 }
+
+/// Sessions of `kind` created before `cutoff` (past their absolute lifetime).
+pub async fn delete_older_than<C: ConnectionTrait>(
+    db: &C,
+    cutoff: i64,
+    kind: &str,
+) -> Result<u64, DbErr> {
+    Ok(sessions::Entity::delete_many()
+        .filter(sessions::Column::Kind.eq(kind))
+        .filter(sessions::Column::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

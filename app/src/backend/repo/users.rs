@@ -67,6 +67,7 @@ pub fn view(u: users::Model, tenant_names: &HashMap<String, String>) -> UserView
         disabled: u.disabled,
         must_change_password: u.must_change_password,
         last_sign_in_at: u.last_sign_in_at,
+        locked_until: None,
     }
 }
 

@@ -54,7 +54,20 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Check e-mail and password (throttled per account and per client address) and open a session.
+/// The throttle key of an account (by e-mail, so unknown e-mails are throttled alike).
+pub fn account_key(email: &str) -> String {
+    format!("login:{}", email.trim().to_lowercase())
+}
+
+fn address_key(client_addr: Option<&str>) -> String {
+    format!("login-ip:{}", client_addr.unwrap_or("-"))
+}
+
+/// Check e-mail and password and open a session. Throttled per client address (soft: that
+/// address waits for its window to end, answered 429 with `Retry-After`) and per account (10
+/// failures lock it for 30 minutes, or until an Admin unlocks it). Each attempt is reserved
+/// atomically *before* the password is checked, so parallel guesses cannot exceed the
+/// allowance; the argon2 check itself waits for a bounded hashing slot.
 pub async fn sign_in(
     b: &Backend,
     email: &str,
@@ -64,57 +77,63 @@ pub async fn sign_in(
 ) -> ServiceResult<Issued> {
     let email = email.trim().to_lowercase();
     let now = b.now_ms();
-    let keys = [
-        format!("login:{email}"),
-        format!("login-ip:{}", client_addr.unwrap_or("-")),
-    ];
-    for key in &keys {
-        if let Some(secs) = throttle::locked_for(&b.db, key, now).await? {
-            return Err(ServiceError::Throttled(secs));
-        }
+    let s = &b.settings;
+    let addr_key = address_key(client_addr);
+    let addr_limit = throttle::Limit {
+        max: s.addr_max_attempts,
+        window_ms: s.addr_window_secs * 1000,
+        lock_ms: None,
+    };
+    let account = account_key(&email);
+    let account_limit = throttle::Limit {
+        max: s.throttle_max_failures,
+        window_ms: s.throttle_window_secs * 1000,
+        lock_ms: Some(s.throttle_lock_secs * 1000),
+    };
+    if let Err(r) = throttle::reserve(&b.db, &addr_key, now, addr_limit).await? {
+        return Err(ServiceError::Throttled(r.retry_after_secs));
+    }
+    if let Err(r) = throttle::reserve(&b.db, &account, now, account_limit).await? {
+        throttle::refund(&b.db, &addr_key).await?;
+        audit_failure(b, now, &email, client_addr, "locked").await;
+        return Err(if r.locked {
+            ServiceError::AccountLocked(r.retry_after_secs)
+        } else {
+            ServiceError::Throttled(r.retry_after_secs)
+        });
     }
     let user = match super::super::repo::users::find_by_email(&b.db, &email).await? {
         Some(u) if !u.disabled && tenant_active(b, u.tenant_id.as_deref()).await? => Some(u),
         _ => None,
     };
-    let ok = password::verify(
+    let verified = password::verify(
+        b,
         password_clear.to_owned(),
         user.as_ref().map(|u| u.password_hash.clone()),
     )
     .await;
-    let Some(user) = user.filter(|_| ok) else {
-        let s = &b.settings;
-        for key in &keys {
-            throttle::record_failure(
-                &b.db,
-                key,
-                now,
-                s.throttle_max_failures,
-                s.throttle_window_secs * 1000,
-                s.throttle_lock_secs * 1000,
-            )
-            .await?;
+    let ok = match verified {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Not checked (busy): the attempt is given back to both counters.
+            throttle::refund(&b.db, &addr_key).await?;
+            throttle::refund(&b.db, &account).await?;
+            return Err(e);
         }
-        audit::record(
-            &b.db,
-            now,
-            audit::Entry {
-                actor: audit::Actor::System,
-                action: "sign_in",
-                target_type: Some("user"),
-                target_id: None,
-                outcome: "failure",
-                detail: Some(serde_json::json!({ "email": email })),
-                client_addr,
-            },
-        )
-        .await;
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        throttle::failed(&b.db, &account, now, account_limit).await?;
+        audit_failure(b, now, &email, client_addr, "invalid_credentials").await;
         return Err(ServiceError::InvalidCredentials);
     };
-    throttle::clear(&b.db, &keys[0]).await?;
+    throttle::refund(&b.db, &addr_key).await?;
+    throttle::clear(&b.db, &account).await?;
     let token = new_token();
     let ttl = match kind {
-        SessionKind::Cookie => b.settings.session_idle_secs,
+        SessionKind::Cookie => b
+            .settings
+            .session_idle_secs
+            .min(b.settings.session_max_secs),
         SessionKind::Bearer => b.settings.bearer_ttl_secs,
     };
     let expires_at = now + ttl * 1000;
@@ -156,6 +175,55 @@ pub async fn sign_in(
     })
 }
 
+async fn audit_failure(
+    b: &Backend,
+    now: i64,
+    email: &str,
+    client_addr: Option<&str>,
+    reason: &str,
+) {
+    audit::record(
+        &b.db,
+        now,
+        audit::Entry {
+            actor: audit::Actor::System,
+            action: "sign_in",
+            target_type: Some("user"),
+            target_id: None,
+            outcome: "failure",
+            detail: Some(serde_json::json!({ "email": email, "reason": reason })),
+            client_addr,
+        },
+    )
+    .await;
+}
+
+/// Delete expired sessions (idle, or past their absolute lifetime) and throttle rows that no
+/// longer hold anything back; the background sweeper calls it. Answers both counts.
+pub async fn purge(b: &Backend) -> ServiceResult<(u64, u64)> {
+    let now = b.now_ms();
+    let s = &b.settings;
+    let sessions = sessions::delete_expired(&b.db, now).await?
+        + sessions::delete_older_than(&b.db, now - s.session_max_secs * 1000, "COOKIE").await?;
+    let longest = [s.throttle_window_secs, s.addr_window_secs]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    let throttles = throttle::purge_stale(&b.db, now, longest * 1000).await?;
+    Ok((sessions, throttles))
+}
+
+/// Lift an account's sign-in lock (and forget its failures).
+pub async fn unlock(b: &Backend, email: &str) -> ServiceResult<()> {
+    throttle::clear(&b.db, &account_key(email)).await?;
+    Ok(())
+}
+
+/// Until when an account is locked (epoch ms), if it is.
+pub async fn locked_until(b: &Backend, email: &str) -> ServiceResult<Option<i64>> {
+    Ok(throttle::locked_until(&b.db, &account_key(email), b.now_ms()).await?)
+}
+
 /// A user may act only while its organisation (if any) is active.
 async fn tenant_active(b: &Backend, tenant_id: Option<&str>) -> ServiceResult<bool> {
     Ok(match tenant_id {
@@ -186,12 +254,18 @@ pub async fn authenticate_pending(
 ) -> ServiceResult<(Principal, bool)> {
     let now = b.now_ms();
     let hash = b.keys.token_hash(token);
+    let max_ms = b.settings.session_max_secs * 1000;
+    let idle_ms = b.settings.session_idle_secs * 1000;
     let session = sessions::find(&b.db, &hash)
         .await?
         .filter(|s| s.kind == kind.as_str() && s.expires_at > now)
+        // Cookie sessions: idle timeout (above) and an absolute lifetime however active.
+        .filter(|s| kind == SessionKind::Bearer || now < s.created_at + max_ms)
         .ok_or(ServiceError::Unauthenticated)?;
-    if kind == SessionKind::Cookie && now - session.last_seen_at > 60_000 {
-        sessions::touch(&b.db, &hash, now, now + b.settings.session_idle_secs * 1000).await?;
+    // Slide on use; written at most once a minute (or a quarter of the idle time, if shorter).
+    if kind == SessionKind::Cookie && now - session.last_seen_at > (idle_ms / 4).min(60_000) {
+        let expires = (now + idle_ms).min(session.created_at + max_ms);
+        sessions::touch(&b.db, &hash, now, expires).await?;
     }
     let user = users::Entity::find_by_id(session.user_id.clone())
         .one(&b.db)
@@ -223,17 +297,18 @@ pub async fn change_password(
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
     if !password::verify(
+        b,
         change.current_password.clone(),
         Some(user.password_hash.clone()),
     )
-    .await
+    .await?
     {
         return Err(ServiceError::field(
             "current_password",
             "The current password is not correct.",
         ));
     }
-    let hash = password::hash(change.new_password.clone()).await?;
+    let hash = password::hash(b, change.new_password.clone()).await?;
     let now = b.now_ms();
     let mut model: users::ActiveModel = user.into();
     model.password_hash = Set(hash);

@@ -71,13 +71,33 @@ pub async fn pair(
     client_addr: Option<&str>,
 ) -> Result<Paired, PairError> {
     let now = b.now_ms();
-    let keys = [
-        format!("pair:{serial}"),
-        format!("pair-ip:{}", client_addr.unwrap_or("-")),
+    let s = &b.settings;
+    // Per serial number: a lock after repeated failures. Per client address: soft (that
+    // address waits for its window to end). Reserved atomically before the code is checked.
+    let limits = [
+        (
+            format!("pair:{serial}"),
+            throttle::Limit {
+                max: s.pairing_max_failures,
+                window_ms: s.throttle_window_secs * 1000,
+                lock_ms: Some(s.throttle_lock_secs * 1000),
+            },
+        ),
+        (
+            format!("pair-ip:{}", client_addr.unwrap_or("-")),
+            throttle::Limit {
+                max: s.pairing_max_failures_per_addr,
+                window_ms: s.throttle_window_secs * 1000,
+                lock_ms: None,
+            },
+        ),
     ];
-    for key in &keys {
-        if let Some(secs) = throttle::locked_for(&b.db, key, now).await? {
-            return Err(PairError::Throttled(secs));
+    for (i, (key, limit)) in limits.iter().enumerate() {
+        if let Err(r) = throttle::reserve(&b.db, key, now, *limit).await? {
+            for (earlier, _) in &limits[..i] {
+                throttle::refund(&b.db, earlier).await?;
+            }
+            return Err(PairError::Throttled(r.retry_after_secs));
         }
     }
     let result = try_pair(b, serial, code, public_key_b64, now).await;
@@ -85,21 +105,12 @@ pub async fn pair(
         Ok(_) => "success",
         Err(_) => "failure",
     };
-    if let Err(PairError::Failed(_) | PairError::InvalidPublicKey(_)) = &result {
-        let s = &b.settings;
-        for (key, max) in keys
-            .iter()
-            .zip([s.pairing_max_failures, s.pairing_max_failures_per_addr])
-        {
-            throttle::record_failure(
-                &b.db,
-                key,
-                now,
-                max,
-                s.throttle_window_secs * 1000,
-                s.throttle_lock_secs * 1000,
-            )
-            .await?;
+    for (key, limit) in &limits {
+        match &result {
+            Err(PairError::Failed(_) | PairError::InvalidPublicKey(_)) => {
+                throttle::failed(&b.db, key, now, *limit).await?
+            }
+            _ => throttle::refund(&b.db, key).await?,
         }
     }
     let reason = match &result {

@@ -18,7 +18,10 @@ pub async fn list(
 ) -> ServiceResult<Page<UserView>> {
     p.require(Capability::UsersView)?;
     let (page, page_size) = paging(filter.page, filter.page_size);
-    let (items, total) = repo::users::list(&b.db, filter, page, page_size).await?;
+    let (mut items, total) = repo::users::list(&b.db, filter, page, page_size).await?;
+    for u in &mut items {
+        u.locked_until = super::auth::locked_until(b, &u.email).await?;
+    }
     Ok(Page {
         items,
         page,
@@ -29,9 +32,11 @@ pub async fn list(
 
 pub async fn get(b: &Backend, p: &Principal, id: &str) -> ServiceResult<UserView> {
     p.require(Capability::UsersView)?;
-    repo::users::get_view(&b.db, id)
+    let mut u = repo::users::get_view(&b.db, id)
         .await?
-        .ok_or(ServiceError::NotFound)
+        .ok_or(ServiceError::NotFound)?;
+    u.locked_until = super::auth::locked_until(b, &u.email).await?;
+    Ok(u)
 }
 
 pub async fn tenants(b: &Backend, p: &Principal) -> ServiceResult<Vec<TenantView>> {
@@ -106,7 +111,7 @@ async fn validated(
 pub async fn create(b: &Backend, p: &Principal, input: &UserInput) -> ServiceResult<UserView> {
     p.require(Capability::UsersManage)?;
     let (input, role) = validated(b, input, None).await?;
-    let hash = password::hash(input.password.clone().unwrap_or_default()).await?;
+    let hash = password::hash(b, input.password.clone().unwrap_or_default()).await?;
     let now = b.now_ms();
     let id = uuid::Uuid::new_v4().to_string();
     users::ActiveModel {
@@ -148,6 +153,8 @@ pub async fn update(
         ));
     }
     let password_changed = input.password.is_some();
+    // A new role or organisation changes what the user may do: its sessions start over.
+    let scope_changed = existing.role != role.as_str() || existing.tenant_id != input.tenant_id;
     let mut model: users::ActiveModel = existing.into();
     model.email = Set(input.email.clone());
     model.first_name = Set(input.first_name);
@@ -155,15 +162,15 @@ pub async fn update(
     model.role = Set(role.as_str().to_owned());
     model.tenant_id = Set(input.tenant_id);
     if let Some(pw) = input.password {
-        model.password_hash = Set(password::hash(pw).await?);
+        model.password_hash = Set(password::hash(b, pw).await?);
     }
     model.updated_at = Set(b.now_ms());
     model
         .update(&b.db)
         .await
         .map_err(|e| unique_email(e, &input.email))?;
-    if password_changed && id != p.user_id {
-        // A reset password ends the user's other sessions.
+    if (password_changed || scope_changed) && id != p.user_id {
+        // A reset password or a role change ends the user's sessions and tokens.
         sessions::delete_for_user(&b.db, id).await?;
     }
     record(b, p, "user.update", id).await;
@@ -242,7 +249,7 @@ pub async fn reset_password(
         .ok_or(ServiceError::NotFound)?;
     let one_time = password::generate();
     let mut model: users::ActiveModel = existing.into();
-    model.password_hash = Set(password::hash(one_time.clone()).await?);
+    model.password_hash = Set(password::hash(b, one_time.clone()).await?);
     model.must_change_password = Set(true);
     model.updated_at = Set(b.now_ms());
     model.update(&b.db).await?;
@@ -252,6 +259,18 @@ pub async fn reset_password(
         user_id: id.to_owned(),
         password: one_time,
     })
+}
+
+/// Lift a sign-in lock (too many failed attempts) before it runs out. Admin only.
+pub async fn unlock(b: &Backend, p: &Principal, id: &str) -> ServiceResult<UserView> {
+    p.require(Capability::UsersManage)?;
+    let existing = users::Entity::find_by_id(id.to_owned())
+        .one(&b.db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    super::auth::unlock(b, &existing.email).await?;
+    record(b, p, "user.unlock", id).await;
+    get(b, p, id).await
 }
 
 /// Whether any enabled Admin exists (a server without one says how to create it).
@@ -313,7 +332,7 @@ pub async fn create_admin(
         last_name: Set("Admin".into()),
         role: Set(Role::Admin.as_str().to_owned()),
         tenant_id: Set(None),
-        password_hash: Set(password::hash(clear.clone()).await?),
+        password_hash: Set(password::hash(b, clear.clone()).await?),
         disabled: Set(false),
         created_at: Set(now),
         updated_at: Set(now),

@@ -37,8 +37,10 @@ pub struct TokenResponse {
         (status = 200, description = "A bearer token for the admin API", body = TokenResponse),
         (status = 400, description = "invalid_request: the body is not `{\"email\", \"password\"}` (field `body`)", body = ApiErrorBody),
         (status = 401, description = "invalid_credentials: unknown e-mail, wrong password or disabled user", body = ApiErrorBody),
-        (status = 429, description = "too_many_requests: too many failed attempts for the account or the client address; retry after `Retry-After` seconds", body = ApiErrorBody,
+        (status = 429, description = "too_many_requests: too many attempts from the client address (it alone waits), or account_locked: 10 failed sign-ins locked the account for 30 minutes (an Admin can unlock it); retry after `Retry-After` seconds", body = ApiErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the next attempt is accepted"))),
+        (status = 503, description = "service_unavailable: every password-hashing slot is busy; retry after `Retry-After` seconds", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn issue_token(
     State(b): State<Backend>,

@@ -142,6 +142,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/admin/users/{id}/disable", post(users::disable))
         .route("/api/v1/admin/users/{id}/enable", post(users::enable))
+        .route("/api/v1/admin/users/{id}/unlock", post(users::unlock))
         .route(
             "/api/v1/admin/users/{id}/password-reset",
             post(users::reset_password),

@@ -67,6 +67,7 @@ use utoipa::{Modify, OpenApi};
         super::tenants::unassign_location,
         super::users::disable,
         super::users::enable,
+        super::users::unlock,
         super::users::reset_password,
         super::users::list,
         super::users::create,
@@ -77,7 +78,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&AdminAuth),
     tags((name = "admin", description = "The panel's services for API clients: operations, \
 enrolled cards, reports, locations and their terminals, reference data, rulesets (and trying a \
-card against them), T&C documents, users (disable, enable, one-time password reset) and \
+card against them), T&C documents, users (disable, enable, unlock, one-time password reset) and \
 organisations (`/api/v1/admin/tenants`: issuers with their ICAs, service providers with their \
 locations).\n\n\
 **Authentication.** `POST /api/v1/auth/token` with e-mail and password returns a short-lived \
@@ -175,6 +176,7 @@ mod tests {
         ),
         ("/api/v1/admin/users/{id}/disable", &["post"]),
         ("/api/v1/admin/users/{id}/enable", &["post"]),
+        ("/api/v1/admin/users/{id}/unlock", &["post"]),
         ("/api/v1/admin/users/{id}/password-reset", &["post"]),
         ("/api/v1/admin/users", &["get", "post"]),
         ("/api/v1/admin/users/{id}", &["get", "put", "delete"]),

@@ -112,6 +112,9 @@ pub struct UserView {
     pub must_change_password: bool,
     /// Epoch ms of the last successful sign-in.
     pub last_sign_in_at: Option<i64>,
+    /// Sign-in locked after too many failed attempts until this epoch ms (`null`: not
+    /// locked); `POST /api/v1/admin/users/{id}/unlock` lifts it.
+    pub locked_until: Option<i64>,
 }
 
 /// A one-time password, shown once; the user must change it at the next sign-in.

@@ -139,6 +139,26 @@ pub async fn disable(
     Ok(Json(users::set_disabled(&b, &p, &id, true).await?))
 }
 
+/// Unlock a user's sign-in
+///
+/// Admin only. Lifts the lock set after repeated failed sign-ins (10 within the window lock
+/// the account for 30 minutes) and forgets the failures.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/unlock", tag = "admin", operation_id = "unlock_user",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user (`locked_until` now null)", body = schema::UserView),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage users", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such user", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn unlock(
+    ApiCaller(b, p): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(users::unlock(&b, &p, &id).await?))
+}
+
 /// Enable a user
 ///
 /// Admin only.
