@@ -45,14 +45,19 @@ pub async fn backend(cfg: &Config) -> anyhow::Result<Backend> {
         // Served over TLS directly: the cookie must say so too.
         secure_cookies: cfg.secure_cookies || cfg.tls().is_some(),
         acquirer_timeout,
+        pos_velocity_per_minute: cfg.pos_velocity_per_minute,
         ..Settings::default()
     };
     let backend = Backend::new(conn, Arc::new(SystemClock), keys, settings);
     Ok(match &cfg.acquirer_url {
         Some(url) => {
-            tracing::info!(url, "acquirer: HTTP gateway");
-            let http = crate::acquirer_http::HttpAcquirer::new(url, acquirer_timeout)
-                .context("building the acquirer's HTTP client")?;
+            let http = crate::acquirer_http::HttpAcquirer::with_policy(
+                url,
+                acquirer_timeout,
+                cfg.is_production(),
+            )
+            .context("the acquirer adapter (--acquirer-url)")?;
+            tracing::info!(url = %http.display_url(), "acquirer: HTTP gateway");
             backend.with_acquirer(Arc::new(http))
         }
         None => backend,
@@ -88,6 +93,11 @@ pub fn router_with(state: AppState, hsts: bool) -> Router {
             shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // A 403 from the authorization gate goes into the audit log (with the client address).
+        .layer(axum::middleware::from_fn_with_state(
+            backend.clone(),
+            http::audit::record_denials,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             backend,
             http::pages::require_session,
