@@ -24,6 +24,11 @@ pub async fn try_card(
 ) -> ServiceResult<TryCardResult> {
     let scope = p.require(Capability::RulesetsView)?;
     if p.scope_tenant(scope)?.is_some() {
+        super::super::audit::note_denial(super::super::audit::Denial {
+            user_id: p.user_id.clone(),
+            role: p.role.as_str().to_owned(),
+            capability: "RulesetsView (all tenants)".into(),
+        });
         return Err(ServiceError::Forbidden);
     }
 
