@@ -475,6 +475,26 @@ async fn card_data_access_exports_and_denials_are_audited() {
         assert_eq!(d["capability"], "UsersView");
         assert_eq!(d["path"], "/api/v1/admin/users");
         assert_eq!(d["role"], "SERVICE_PROVIDER");
+        // The panel's server functions go through the same gate and the same audit.
+        let cookie = app
+            .session_cookie("provider@demo.example", &app.others_password)
+            .await;
+        let resp = app
+            .http
+            .post(app.url("/api/fn/users/list"))
+            .header("cookie", cookie)
+            .header("accept", "application/json")
+            .form(&[("filter[page]", "1")])
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        assert!(!status.is_success(), "{db}: {status} {text}");
+        let rows = audit_rows(&app, "authz.denied").await;
+        assert_eq!(rows.len(), 2, "{db}: panel 403 ({status} {text}) audited");
+        let d: Value = serde_json::from_str(rows[1].detail_json.as_deref().unwrap()).unwrap();
+        assert_eq!(d["path"], "/api/fn/users/list");
         // A 404 (another tenant's object) is no authorization failure to record.
         let issuer = others(&app, "issuer@demo.example").await;
         let (s, _) = app
@@ -486,7 +506,7 @@ async fn card_data_access_exports_and_denials_are_audited() {
             )
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        assert_eq!(audit_rows(&app, "authz.denied").await.len(), 1, "{db}");
+        assert_eq!(audit_rows(&app, "authz.denied").await.len(), 2, "{db}");
 
         // Reading the log: Admin only, filtered and paged.
         let (s, page) = app
@@ -509,7 +529,7 @@ async fn card_data_access_exports_and_denials_are_audited() {
                 None,
             )
             .await;
-        assert_eq!(page["total"], 1, "{db}: {page}");
+        assert_eq!(page["total"], 2, "{db}: {page}");
         let (_, page) = app
             .call(
                 Method::GET,

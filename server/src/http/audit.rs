@@ -1,7 +1,10 @@
 //! Authorization failures into the audit log: the gate ([`app::backend::Principal::require`])
 //! notes each refusal while a request runs; when the answer is indeed 403, one `authz.denied`
 //! entry is recorded with the user, the role, the capability asked for, the method and path
-//! (no query string: it may carry filters with card data) and the client address.
+//! (no query string: it may carry filters with card data) and the client address. The panel's
+//! server functions (`/api/fn/…`) answer every error with one status (Leptos), so there a failed
+//! call with a noted refusal counts; a refusal that was only a probe ("may this user also
+//! reverse?") inside a call that succeeded is no failure.
 
 use app::backend::{audit, Backend};
 use axum::extract::{Request, State};
@@ -18,7 +21,10 @@ pub async fn record_denials(
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     let (resp, denials) = audit::collect_denials(next.run(req)).await;
-    if resp.status() == StatusCode::FORBIDDEN {
+    let status = resp.status();
+    let refused = status == StatusCode::FORBIDDEN
+        || (path.starts_with("/api/fn/") && !status.is_success());
+    if refused {
         if let Some(d) = denials.first() {
             audit::record(
                 &b.db,
