@@ -237,8 +237,14 @@ mod tests {
             redact_url("https://gw-user:s3cr3t@acq.example/v1"),
             "https://***@acq.example/v1"
         );
-        assert_eq!(redact_url("https://:s3cr3t@acq.example/"), "https://***@acq.example/");
-        assert_eq!(redact_url("https://acq.example/v1"), "https://acq.example/v1");
+        assert_eq!(
+            redact_url("https://:s3cr3t@acq.example/"),
+            "https://***@acq.example/"
+        );
+        assert_eq!(
+            redact_url("https://acq.example/v1"),
+            "https://acq.example/v1"
+        );
         assert_eq!(redact_url("not a url s3cr3t"), "<invalid URL>");
         let acq = HttpAcquirer::new("http://u:s3cr3t@127.0.0.1:9/", Duration::from_secs(1))
             .expect("http is fine outside production");

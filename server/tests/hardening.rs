@@ -147,7 +147,10 @@ async fn arbitrary_query_strings_never_break_a_list_endpoint() {
         );
         // The list endpoints of issue 14 are among them.
         for path in ["/api/v1/admin/audit-log", "/api/v1/admin/rulesets"] {
-            assert!(visited.iter().any(|p| p == path), "{path} not fuzzed: {visited:?}");
+            assert!(
+                visited.iter().any(|p| p == path),
+                "{path} not fuzzed: {visited:?}"
+            );
         }
         app.finish().await;
     }

@@ -759,7 +759,10 @@ async fn rulesets_versions_validation_and_scope() {
             )
             .await;
         assert!(!has(&page, &id) && !has(&page, &other), "{db}: {page}");
-        assert!(has(&page, app::backend::demo_world::RULESET_WORLD), "{db}: {page}");
+        assert!(
+            has(&page, app::backend::demo_world::RULESET_WORLD),
+            "{db}: {page}"
+        );
         let (s, _) = app
             .call(
                 Method::GET,

@@ -501,9 +501,7 @@ async fn rulesets_by_role_and_owning_tenant() {
         let other_issuer = app
             .token("other-issuer@matrix.example", "a-long-enough-password")
             .await;
-        let demo_issuer = app
-            .token("issuer@demo.example", &app.others_password)
-            .await;
+        let demo_issuer = app.token("issuer@demo.example", &app.others_password).await;
         let mut checked = 0;
         for role in Role::ALL {
             let pw = if role == Role::Admin {
@@ -517,14 +515,24 @@ async fn rulesets_by_role_and_owning_tenant() {
                     // A fresh ruleset of that owner for every call.
                     let (creator, body) = match owner {
                         Owner::DemoIssuer => (&demo_issuer, ruleset_on("1234", "541234", "541299")),
-                        Owner::OtherIssuer => (&other_issuer, ruleset_on("8888", "888800", "888899")),
+                        Owner::OtherIssuer => {
+                            (&other_issuer, ruleset_on("8888", "888800", "888899"))
+                        }
                         Owner::Platform => (&admin, ruleset_on("1234", "541234", "541299")),
                     };
                     let (s, r) = app
-                        .call(Method::POST, "/api/v1/admin/rulesets", creator, Some(body.clone()))
+                        .call(
+                            Method::POST,
+                            "/api/v1/admin/rulesets",
+                            creator,
+                            Some(body.clone()),
+                        )
                         .await;
                     assert_eq!(s, StatusCode::CREATED, "{db}: {r}");
-                    let path = format!("/api/v1/admin/rulesets/{}", r["summary"]["id"].as_str().unwrap());
+                    let path = format!(
+                        "/api/v1/admin/rulesets/{}",
+                        r["summary"]["id"].as_str().unwrap()
+                    );
                     let (method, send) = match op {
                         "read" => (Method::GET, None),
                         "update" => (Method::PUT, Some(body)),
@@ -532,7 +540,11 @@ async fn rulesets_by_role_and_owning_tenant() {
                     };
                     let (status, answer) = app.call(method, &path, &token, send).await;
                     let want = expected_ruleset(role, owner, op != "read");
-                    let got = if status == StatusCode::NO_CONTENT { StatusCode::OK } else { status };
+                    let got = if status == StatusCode::NO_CONTENT {
+                        StatusCode::OK
+                    } else {
+                        status
+                    };
                     assert_eq!(got, want, "{db}: {role:?} {op} {owner:?} → {answer}");
                     checked += 1;
                 }

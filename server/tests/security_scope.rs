@@ -6,9 +6,7 @@
 
 mod common;
 
-use app::backend::demo::{
-    ISSUER_TENANT, LOC_BER_LOUNGE, LOC_WAW_LOUNGE, PROVIDER_TENANT,
-};
+use app::backend::demo::{ISSUER_TENANT, LOC_BER_LOUNGE, LOC_WAW_LOUNGE, PROVIDER_TENANT};
 use app::backend::demo_world::{CARD_BUSINESS_SPEND, CARD_WORLD, RULESET_BUSINESS, RULESET_WORLD};
 use app::backend::entity::audit_log;
 use app::backend::Settings;
@@ -59,9 +57,11 @@ async fn other_issuer(app: &TestApp, admin: &str) -> (String, String) {
             Method::POST,
             "/api/v1/admin/users",
             admin,
-            Some(json!({"first_name": "Other", "last_name": "Issuer", "email": email,
+            Some(
+                json!({"first_name": "Other", "last_name": "Issuer", "email": email,
                         "role": "ISSUER", "tenant_id": tenant,
-                        "password": "other-issuer-password"})),
+                        "password": "other-issuer-password"}),
+            ),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{u}");
@@ -150,12 +150,7 @@ async fn rulesets_belong_to_their_owner() {
             let (s, body) = app.call(Method::GET, &path, &issuer, None).await;
             assert_eq!(s, StatusCode::NOT_FOUND, "{db} read {id}: {body}");
             let (s, _) = app
-                .call(
-                    Method::GET,
-                    &format!("{path}/versions/1"),
-                    &issuer,
-                    None,
-                )
+                .call(Method::GET, &format!("{path}/versions/1"), &issuer, None)
                 .await;
             assert_eq!(s, StatusCode::NOT_FOUND, "{db} version {id}");
             let (s, body) = app
@@ -198,7 +193,10 @@ async fn rulesets_belong_to_their_owner() {
             .map(|r| r["id"].as_str().unwrap())
             .collect();
         assert!(ids.contains(&RULESET_WORLD), "{db}: {ids:?}");
-        assert!(!ids.contains(&pid.as_str()) && !ids.contains(&tid.as_str()), "{db}");
+        assert!(
+            !ids.contains(&pid.as_str()) && !ids.contains(&tid.as_str()),
+            "{db}"
+        );
         let (_, list2) = app
             .call(Method::GET, "/api/v1/admin/rulesets", &issuer2, None)
             .await;
@@ -276,18 +274,33 @@ async fn provider_cannot_change_country_or_service() {
         assert_eq!((country.as_str(), service.as_str()), ("POL", "LOUNGE"));
 
         let (s, e) = app
-            .call(Method::PUT, &path, &provider, Some(body("Renamed", "DEU", "LOUNGE")))
+            .call(
+                Method::PUT,
+                &path,
+                &provider,
+                Some(body("Renamed", "DEU", "LOUNGE")),
+            )
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {e}");
         assert_eq!(fields(&e), ["country"]);
         assert!(e.to_string().contains("administrator"), "{e}");
         let (s, e) = app
-            .call(Method::PUT, &path, &provider, Some(body("Renamed", "POL", "FAST_LINE")))
+            .call(
+                Method::PUT,
+                &path,
+                &provider,
+                Some(body("Renamed", "POL", "FAST_LINE")),
+            )
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {e}");
         assert_eq!(fields(&e), ["service_code"]);
         let (s, e) = app
-            .call(Method::PUT, &path, &provider, Some(body("Renamed", "DEU", "FAST_LINE")))
+            .call(
+                Method::PUT,
+                &path,
+                &provider,
+                Some(body("Renamed", "DEU", "FAST_LINE")),
+            )
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert_eq!(fields(&e), ["country", "service_code"]);
@@ -297,7 +310,12 @@ async fn provider_cannot_change_country_or_service() {
         assert_eq!(now["name"], loc["name"]);
         // Other fields stay the provider's to edit.
         let (s, e) = app
-            .call(Method::PUT, &path, &provider, Some(body("Renamed", "POL", "LOUNGE")))
+            .call(
+                Method::PUT,
+                &path,
+                &provider,
+                Some(body("Renamed", "POL", "LOUNGE")),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{db}: {e}");
         assert_eq!(e["name"], "Renamed");
@@ -356,15 +374,15 @@ async fn show_transactions_is_the_spend_check_for_scoped_roles() {
         assert_eq!(s, StatusCode::OK, "{db}: {used}");
         let used = used.as_array().unwrap();
         assert_eq!(used.len(), 3, "{db}: {used:?}");
-        let window_start =
-            common::start_time().timestamp_millis() - 30 * 86_400_000;
+        let window_start = common::start_time().timestamp_millis() - 30 * 86_400_000;
         assert!(
             used.iter()
                 .all(|t| t["occurred_at"].as_i64().unwrap() >= window_start),
             "{db}: {used:?}"
         );
         assert!(
-            used.iter().all(|t| t["merchant_name"] != "Department store"),
+            used.iter()
+                .all(|t| t["merchant_name"] != "Department store"),
             "{db}"
         );
         // Another provider's operation is not there for it (unchanged 404 rule).
@@ -380,7 +398,9 @@ async fn card_data_access_exports_and_denials_are_audited() {
     for app in TestApp::each().await {
         let db = app.db.name();
         let admin = app.admin_token().await;
-        let (_, me) = app.call(Method::GET, "/api/v1/admin/me", &admin, None).await;
+        let (_, me) = app
+            .call(Method::GET, "/api/v1/admin/me", &admin, None)
+            .await;
         let admin_id = me["id"].as_str().unwrap().to_owned();
 
         // Try a card.
@@ -520,7 +540,10 @@ async fn card_data_access_exports_and_denials_are_audited() {
         assert_eq!(s, StatusCode::OK, "{db}: {page}");
         assert_eq!(page["total"], 3, "{db}: {page}");
         assert_eq!(page["items"].as_array().unwrap().len(), 2);
-        assert_eq!(page["items"][0]["actor_email"], app::backend::demo::ADMIN_EMAIL);
+        assert_eq!(
+            page["items"][0]["actor_email"],
+            app::backend::demo::ADMIN_EMAIL
+        );
         let (_, page) = app
             .call(
                 Method::GET,
@@ -540,11 +563,20 @@ async fn card_data_access_exports_and_denials_are_audited() {
             .await;
         assert_eq!(page["total"], 0, "{db}: {page}");
         let (s, e) = app
-            .call(Method::GET, "/api/v1/admin/audit-log?from=yesterday", &admin, None)
+            .call(
+                Method::GET,
+                "/api/v1/admin/audit-log?from=yesterday",
+                &admin,
+                None,
+            )
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert_eq!(fields(&e), ["from"]);
-        for who in ["user@demo.example", "callcenter@demo.example", "issuer@demo.example"] {
+        for who in [
+            "user@demo.example",
+            "callcenter@demo.example",
+            "issuer@demo.example",
+        ] {
             let tok = others(&app, who).await;
             let (s, _) = app
                 .call(Method::GET, "/api/v1/admin/audit-log", &tok, None)
@@ -552,7 +584,11 @@ async fn card_data_access_exports_and_denials_are_audited() {
             assert_eq!(s, StatusCode::FORBIDDEN, "{db}: {who}");
         }
         // The audit log never holds a PAN in clear.
-        for r in audit_log::Entity::find().all(&app.backend.db).await.unwrap() {
+        for r in audit_log::Entity::find()
+            .all(&app.backend.db)
+            .await
+            .unwrap()
+        {
             let text = format!("{r:?}");
             for pan in [CARD_WORLD, CARD_BUSINESS_SPEND] {
                 assert!(!text.contains(pan), "{db}: {text}");

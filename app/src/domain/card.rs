@@ -227,8 +227,14 @@ mod tests {
             format!("{:?}", MaskedPan("5412 3456 7890 1232")),
             "\"541234******1232\""
         );
-        assert_eq!(format!("{:?}", MaskedPan("5412345678901")), "\"541******8901\"");
-        assert_eq!(format!("{:?}", MaskedPan("x5412345678901232")), "\"<redacted>\"");
+        assert_eq!(
+            format!("{:?}", MaskedPan("5412345678901")),
+            "\"541******8901\""
+        );
+        assert_eq!(
+            format!("{:?}", MaskedPan("x5412345678901232")),
+            "\"<redacted>\""
+        );
     }
 
     #[test]

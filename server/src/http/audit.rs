@@ -22,8 +22,8 @@ pub async fn record_denials(
     let path = req.uri().path().to_owned();
     let (resp, denials) = audit::collect_denials(next.run(req)).await;
     let status = resp.status();
-    let refused = status == StatusCode::FORBIDDEN
-        || (path.starts_with("/api/fn/") && !status.is_success());
+    let refused =
+        status == StatusCode::FORBIDDEN || (path.starts_with("/api/fn/") && !status.is_success());
     if refused {
         if let Some(d) = denials.first() {
             audit::record(

@@ -60,8 +60,10 @@ pub async fn admit<C: ConnectionTrait>(
                 .action_and_where(
                     Expr::col((TerminalVelocity::Table, TerminalVelocity::WindowStart))
                         .ne(window)
-                        .or(Expr::col((TerminalVelocity::Table, TerminalVelocity::Count))
-                            .lt(limit as i64)),
+                        .or(
+                            Expr::col((TerminalVelocity::Table, TerminalVelocity::Count))
+                                .lt(limit as i64),
+                        ),
                 )
                 .to_owned(),
         )

@@ -6,8 +6,8 @@ use super::super::error::{ServiceError, ServiceResult};
 use super::super::repo;
 use super::super::{audit, Backend, Principal};
 use crate::model::{
-    paging, Capability, FieldError, LocationFilter, LocationInput, LocationView, Page, Role,
-    Scope, ServiceView,
+    paging, Capability, FieldError, LocationFilter, LocationInput, LocationView, Page, Role, Scope,
+    ServiceView,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 

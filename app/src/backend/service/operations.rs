@@ -276,12 +276,11 @@ async fn spend_check_transactions(
             // What the check could see: stored before the decision, not after the entry.
             .filter(|(m, _)| m.created_at <= decided_at && m.occurred_at <= op.occurred_at)
             .unzip();
-    let rates = repo::card_facts::fx_rates_since(
-        &b.db,
-        (since - chrono::Duration::days(7)).date_naive(),
-    )
-    .await?;
-    let check = crate::domain::evaluate_spend(&spend, &txs, &crate::domain::FxTable::new(rates), now);
+    let rates =
+        repo::card_facts::fx_rates_since(&b.db, (since - chrono::Duration::days(7)).date_naive())
+            .await?;
+    let check =
+        crate::domain::evaluate_spend(&spend, &txs, &crate::domain::FxTable::new(rates), now);
     let mut used: Vec<card_transactions::Model> = check
         .used
         .iter()

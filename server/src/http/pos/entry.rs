@@ -76,8 +76,8 @@ async fn velocity(b: &Backend, t: &PosTerminal) -> Result<(), PosError> {
     match app::backend::repo::velocity::admit(&b.db, &t.id, now, limit).await {
         Ok(true) => Ok(()),
         Ok(false) => {
-            let window_end =
-                app::backend::repo::velocity::window_of(now) + app::backend::repo::velocity::WINDOW_MS;
+            let window_end = app::backend::repo::velocity::window_of(now)
+                + app::backend::repo::velocity::WINDOW_MS;
             let secs = ((window_end - now + 999) / 1000).max(1) as u64;
             tracing::warn!(terminal = %t.serial_number, limit, "check_entry velocity limit reached");
             Err(PosError::TooManyRequests(secs))
