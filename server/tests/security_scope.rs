@@ -736,3 +736,79 @@ async fn velocity_limit_zero_is_off() {
     }
     app.finish().await;
 }
+
+/// The acquirer adapter does not follow a redirect (the PAN and the URL's credentials would go
+/// wherever it points): a 3xx is an unavailable acquirer; the credentials are sent as HTTP
+/// Basic to the configured host only and never shown by the adapter.
+#[tokio::test]
+async fn acquirer_adapter_never_follows_redirects() {
+    use app::backend::acquirer::{AcqOutcome, Acquirer};
+    use axum::http::HeaderMap;
+    use axum::routing::post;
+    use std::sync::Mutex;
+    let hits: Arc<Mutex<Vec<(String, Option<String>)>>> = Arc::new(Mutex::new(Vec::new()));
+    let record = |hits: Arc<Mutex<Vec<(String, Option<String>)>>>, path: &'static str| {
+        move |headers: HeaderMap| {
+            let hits = hits.clone();
+            async move {
+                let auth = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                hits.lock().unwrap().push((path.to_owned(), auth));
+                if path == "/acq/account-status" {
+                    axum::response::Response::builder()
+                        .status(307)
+                        .header("location", "/elsewhere/account-status")
+                        .body(axum::body::Body::empty())
+                        .unwrap()
+                } else {
+                    axum::response::Response::builder()
+                        .status(200)
+                        .header("content-type", "application/json")
+                        .body(axum::body::Body::from(r#"{"responseCode":"00"}"#))
+                        .unwrap()
+                }
+            }
+        }
+    };
+    let router = axum::Router::new()
+        .route(
+            "/acq/account-status",
+            post(record(hits.clone(), "/acq/account-status")),
+        )
+        .route(
+            "/elsewhere/account-status",
+            post(record(hits.clone(), "/elsewhere/account-status")),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let url = format!("http://gw:s3cr3t@{addr}/acq");
+    let acq =
+        server::acquirer_http::HttpAcquirer::new(&url, std::time::Duration::from_secs(2)).unwrap();
+    assert!(!format!("{acq:?}").contains("s3cr3t"));
+    assert_eq!(acq.display_url(), format!("http://***@{addr}/acq"));
+    let answer = acq.account_status(CARD_WORLD, "k-1").await;
+    assert_eq!(answer.outcome, AcqOutcome::Unavailable, "{answer:?}");
+    let hits = hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 1, "the redirect was followed: {hits:?}");
+    assert_eq!(hits[0].0, "/acq/account-status");
+    assert!(
+        hits[0]
+            .1
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic ")),
+        "credentials of the URL go as HTTP Basic: {hits:?}"
+    );
+    // Production refuses plain http:// (and says so without the credentials).
+    let err = server::acquirer_http::HttpAcquirer::with_policy(
+        &url,
+        std::time::Duration::from_secs(2),
+        true,
+    )
+    .unwrap_err();
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
+    assert!(err.to_string().contains("https://"), "{err}");
+}
