@@ -320,7 +320,8 @@ pub struct OperationView {
     /// The user who reversed it.
     pub reversed_by: Option<String>,
     pub reversal_reason: Option<String>,
-    /// Detailed export only: the acquirer ledger in one line.
+    /// Detailed export only: the acquirer ledger in one line (absent elsewhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acquirer: Option<String>,
 }
 
