@@ -746,8 +746,10 @@ async fn acquirer_adapter_never_follows_redirects() {
     use axum::http::HeaderMap;
     use axum::routing::post;
     use std::sync::Mutex;
-    let hits: Arc<Mutex<Vec<(String, Option<String>)>>> = Arc::new(Mutex::new(Vec::new()));
-    let record = |hits: Arc<Mutex<Vec<(String, Option<String>)>>>, path: &'static str| {
+    /// (path, Authorization header) of every request the stub got.
+    type Hits = Arc<Mutex<Vec<(String, Option<String>)>>>;
+    let hits: Hits = Arc::new(Mutex::new(Vec::new()));
+    let record = |hits: Hits, path: &'static str| {
         move |headers: HeaderMap| {
             let hits = hits.clone();
             async move {
