@@ -814,3 +814,84 @@ async fn acquirer_adapter_never_follows_redirects() {
     assert!(!err.to_string().contains("s3cr3t"), "{err}");
     assert!(err.to_string().contains("https://"), "{err}");
 }
+
+/// Migration m0011 assigns existing rulesets an owner: the issuer they were created under; else
+/// the one issuer whose ICAs cover all their BIN ranges' ICAs (leading zeros ignored); else the
+/// platform. Run as an upgrade: the rows exist, m0011 is rolled back and applied again.
+#[tokio::test]
+async fn migration_assigns_existing_rulesets_an_owner() {
+    use app::backend::entity::{rulesets, tenant_icas, tenants};
+    use app::domain::ruleset::RulesetDraft;
+    use migrations::MigratorTrait;
+    use sea_orm::{ActiveModelTrait, Set};
+    for db in app::backend::db::TestDb::all().await {
+        let name = db.name();
+        let conn = db.open().await;
+        for (id, kind, icas) in [
+            ("t-a", "ISSUER", vec!["1111"]),
+            ("t-b", "ISSUER", vec!["2222", "0333"]),
+            ("t-p", "SERVICE_PROVIDER", vec!["4444"]),
+        ] {
+            tenants::ActiveModel {
+                id: Set(id.into()),
+                name: Set(format!("Tenant {id}")),
+                kind: Set(kind.into()),
+                created_at: Set(0),
+                active: Set(true),
+            }
+            .insert(&conn)
+            .await
+            .unwrap();
+            for ica in icas {
+                tenant_icas::ActiveModel {
+                    tenant_id: Set(id.into()),
+                    ica: Set(ica.into()),
+                }
+                .insert(&conn)
+                .await
+                .unwrap();
+            }
+        }
+        let now = common::start_time();
+        /// (ruleset, created under, BIN range ICAs, expected owner)
+        type Case<'a> = (&'a str, Option<&'a str>, Vec<&'a str>, Option<&'a str>);
+        let cases: [Case; 6] = [
+            ("created under A", Some("t-a"), vec!["1111"], Some("t-a")),
+            ("B by zero-padded ICA", None, vec!["333"], Some("t-b")),
+            ("B twice", None, vec!["2222", "0333"], Some("t-b")),
+            ("A and B", None, vec!["1111", "2222"], None),
+            ("nobody's ICA", None, vec!["9999"], None),
+            ("a provider's ICA", None, vec!["4444"], None),
+        ];
+        let mut ids = Vec::new();
+        for (label, under, icas, _) in &cases {
+            let mut body = ruleset(label, icas[0], "500000", "500099");
+            body["binRanges"] = Value::Array(
+                icas.iter()
+                    .enumerate()
+                    .map(|(i, ica)| {
+                        json!({"ica": ica, "from": format!("50{i}000"), "to": format!("50{i}099")})
+                    })
+                    .collect(),
+            );
+            let draft: RulesetDraft = serde_json::from_value(body).unwrap();
+            let r = draft.build(uuid::Uuid::new_v4(), 1, now).unwrap();
+            app::backend::repo::rulesets::save_version(&conn, &r, *under, "migration-test", 0)
+                .await
+                .unwrap();
+            ids.push(r.id.to_string());
+        }
+        // Back to before m0011 (the column goes), then the upgrade.
+        migrations::Migrator::down(&conn, Some(1)).await.unwrap();
+        migrations::Migrator::up(&conn, None).await.unwrap();
+        for ((label, _, _, want), id) in cases.iter().zip(&ids) {
+            let row = rulesets::Entity::find_by_id(id.clone())
+                .one(&conn)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(row.owner_tenant_id.as_deref(), *want, "{name}: {label}");
+        }
+        db.cleanup().await;
+    }
+}
