@@ -881,7 +881,15 @@ async fn migration_assigns_existing_rulesets_an_owner() {
                 .unwrap();
             ids.push(r.id.to_string());
         }
-        // Back to before m0011 (the column goes), then the upgrade.
+        // Back to before m0011 (the column goes), then the upgrade — on one connection: a
+        // pooled SQLite connection that saw the old schema would refuse the re-added column.
+        conn.close().await.unwrap();
+        let mut opts = sea_orm::ConnectOptions::new(db.url.clone());
+        opts.max_connections(1).sqlx_logging(false);
+        if let Some(schema) = &db.schema {
+            opts.set_schema_search_path(schema.clone());
+        }
+        let conn = sea_orm::Database::connect(opts).await.unwrap();
         migrations::Migrator::down(&conn, Some(1)).await.unwrap();
         migrations::Migrator::up(&conn, None).await.unwrap();
         for ((label, _, _, want), id) in cases.iter().zip(&ids) {
