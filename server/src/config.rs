@@ -85,7 +85,8 @@ pub struct Config {
 
     /// Base URL of the acquirer's HTTP gateway (see `acquirer_http`); without it the built-in
     /// deterministic simulator answers (test cards in the README).
-    #[arg(long, env = "ACQUIRER_URL")]
+    /// Credentials in the URL are never logged; plain `http://` is refused with `--production`.
+    #[arg(long, env = "ACQUIRER_URL", hide_env_values = true)]
     pub acquirer_url: Option<String>,
 
     /// Base URL of the MRS enrolment feed (see `mrs_http`), pulled every `--mrs-interval-secs`.
@@ -109,6 +110,12 @@ pub struct Config {
     #[arg(long, env = "GRANT_TTL_SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub grant_ttl_secs: u64,
+
+    /// `/pos/check_entry` calls one terminal may make per minute (fixed one-minute window,
+    /// counted in the database so every app server shares it); over it the terminal gets 429
+    /// `TOO_MANY_REQUESTS` with `Retry-After`. 0 = no limit.
+    #[arg(long, env = "POS_VELOCITY_PER_MINUTE", default_value_t = 60)]
+    pub pos_velocity_per_minute: u32,
 
     /// Certificate chain (PEM) to serve HTTPS directly, with `--tls-key`. Turns on HSTS.
     #[arg(long, env = "TLS_CERT", requires = "tls_key")]

@@ -35,6 +35,7 @@ pub fn settings(cfg: &Config) -> Settings {
         acquirer_timeout: std::time::Duration::from_millis(cfg.acquirer_timeout_ms),
         // Bounded to 1..=3600 by the flag's parser.
         grant_ttl_secs: cfg.grant_ttl_secs as i64,
+        pos_velocity_per_minute: cfg.pos_velocity_per_minute,
         ..Settings::default()
     }
 }
@@ -61,9 +62,13 @@ pub async fn backend(cfg: &Config) -> anyhow::Result<Backend> {
     let backend = Backend::new(conn, Arc::new(SystemClock), keys, settings);
     Ok(match &cfg.acquirer_url {
         Some(url) => {
-            tracing::info!(url, "acquirer: HTTP gateway");
-            let http = crate::acquirer_http::HttpAcquirer::new(url, acquirer_timeout)
-                .context("building the acquirer's HTTP client")?;
+            let http = crate::acquirer_http::HttpAcquirer::with_policy(
+                url,
+                acquirer_timeout,
+                cfg.is_production(),
+            )
+            .context("the acquirer adapter (--acquirer-url)")?;
+            tracing::info!(url = %http.display_url(), "acquirer: HTTP gateway");
             backend.with_acquirer(Arc::new(http))
         }
         None => backend,
@@ -99,6 +104,11 @@ pub fn router_with(state: AppState, hsts: bool) -> Router {
             shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // A 403 from the authorization gate goes into the audit log (with the client address).
+        .layer(axum::middleware::from_fn_with_state(
+            backend.clone(),
+            http::audit::record_denials,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             backend.clone(),
             http::pages::require_session,

@@ -732,8 +732,9 @@ async fn rulesets_versions_validation_and_scope() {
             .await;
         assert_eq!(page["total"], 0);
 
-        // Scope: the issuer sees its ICAs' rulesets and may not use another ICA; the provider
-        // sees rulesets of its locations; the call center views; nobody else edits.
+        // Scope: the issuer sees the rulesets it owns — not the admin's platform ruleset on its
+        // own ICA (`id`), nor another ICA's — and may not use another ICA; the provider sees
+        // rulesets of its locations; the call center views; nobody else edits.
         let admin_other = app
             .call(
                 Method::POST,
@@ -757,7 +758,11 @@ async fn rulesets_versions_validation_and_scope() {
                 None,
             )
             .await;
-        assert!(has(&page, &id) && !has(&page, &other), "{db}: {page}");
+        assert!(!has(&page, &id) && !has(&page, &other), "{db}: {page}");
+        assert!(
+            has(&page, app::backend::demo_world::RULESET_WORLD),
+            "{db}: {page}"
+        );
         let (s, _) = app
             .call(
                 Method::GET,
@@ -767,6 +772,11 @@ async fn rulesets_versions_validation_and_scope() {
             )
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+        // A BIN range on its ICA does not make the platform's ruleset the issuer's.
+        for method in [Method::GET, Method::DELETE] {
+            let (s, _) = app.call(method, &path, &issuer, None).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{db}");
+        }
         let (s, body) = app
             .call(
                 Method::POST,

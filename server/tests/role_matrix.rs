@@ -83,6 +83,13 @@ fn endpoints() -> Vec<Endpoint> {
         },
         Endpoint {
             method: Method::GET,
+            path: "/api/v1/admin/audit-log?action=ruleset.&page=1",
+            body: None,
+            needs: AuditView,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::GET,
             path: "/api/v1/admin/dashboard",
             body: None,
             needs: OperationsView,
@@ -431,6 +438,184 @@ async fn every_role_against_every_endpoint() {
             }
         }
         assert_eq!(checked, Role::ALL.len() * endpoints().len());
+        app.finish().await;
+    }
+}
+
+fn ruleset_on(ica: &str, from: &str, to: &str) -> Value {
+    let mut r = ruleset_body();
+    r["binRanges"] = json!([{"ica": ica, "from": from, "to": to}]);
+    r
+}
+
+/// Whose a ruleset is, for the own/other-tenant matrix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Owner {
+    /// The demo issuer's (ICA 1234).
+    DemoIssuer,
+    /// Another issuer's (ICA 8888).
+    OtherIssuer,
+    /// The platform's, on the demo issuer's ICA (an issuer must not count it as its own).
+    Platform,
+}
+
+/// What `role` gets for a read (`write` false) or an update/delete of a ruleset of `owner`
+/// (all apply at the provider's Warsaw locations: Poland, lounge).
+fn expected_ruleset(role: Role, owner: Owner, write: bool) -> StatusCode {
+    match (role, write) {
+        (Role::Admin | Role::User, _) => StatusCode::OK,
+        (Role::Issuer, _) if owner == Owner::DemoIssuer => StatusCode::OK,
+        (Role::Issuer, _) => StatusCode::NOT_FOUND,
+        (Role::ServiceProvider | Role::CallCenter, false) => StatusCode::OK,
+        (Role::ServiceProvider | Role::CallCenter, true) => StatusCode::FORBIDDEN,
+    }
+}
+
+/// Rulesets × role × own/other tenant, reads and writes: another issuer's ruleset (and the
+/// platform's) is not there for an issuer — read, update and delete all answer 404.
+#[tokio::test]
+async fn rulesets_by_role_and_owning_tenant() {
+    for app in TestApp::each().await {
+        let db = app.db.name();
+        let admin = app.admin_token().await;
+        let (_, other) = app
+            .call(
+                Method::POST,
+                "/api/v1/admin/tenants",
+                &admin,
+                Some(json!({"name": "Matrix Other Bank", "kind": "ISSUER", "icas": ["8888"]})),
+            )
+            .await;
+        let other_tenant = other["id"].as_str().unwrap().to_owned();
+        let (s, u) = app
+            .call(
+                Method::POST,
+                "/api/v1/admin/users",
+                &admin,
+                Some(json!({"first_name": "O", "last_name": "I", "email": "other-issuer@matrix.example",
+                            "role": "ISSUER", "tenant_id": other_tenant,
+                            "password": "a-long-enough-password"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{u}");
+        let other_issuer = app
+            .token("other-issuer@matrix.example", "a-long-enough-password")
+            .await;
+        let demo_issuer = app.token("issuer@demo.example", &app.others_password).await;
+        let mut checked = 0;
+        for role in Role::ALL {
+            let pw = if role == Role::Admin {
+                common::ADMIN_PASSWORD.to_owned()
+            } else {
+                app.others_password.clone()
+            };
+            let token = app.token(email_of(role), &pw).await;
+            for owner in [Owner::DemoIssuer, Owner::OtherIssuer, Owner::Platform] {
+                for op in ["read", "update", "delete"] {
+                    // A fresh ruleset of that owner for every call.
+                    let (creator, body) = match owner {
+                        Owner::DemoIssuer => (&demo_issuer, ruleset_on("1234", "541234", "541299")),
+                        Owner::OtherIssuer => {
+                            (&other_issuer, ruleset_on("8888", "888800", "888899"))
+                        }
+                        Owner::Platform => (&admin, ruleset_on("1234", "541234", "541299")),
+                    };
+                    let (s, r) = app
+                        .call(
+                            Method::POST,
+                            "/api/v1/admin/rulesets",
+                            creator,
+                            Some(body.clone()),
+                        )
+                        .await;
+                    assert_eq!(s, StatusCode::CREATED, "{db}: {r}");
+                    let path = format!(
+                        "/api/v1/admin/rulesets/{}",
+                        r["summary"]["id"].as_str().unwrap()
+                    );
+                    let (method, send) = match op {
+                        "read" => (Method::GET, None),
+                        "update" => (Method::PUT, Some(body)),
+                        _ => (Method::DELETE, None),
+                    };
+                    let (status, answer) = app.call(method, &path, &token, send).await;
+                    let want = expected_ruleset(role, owner, op != "read");
+                    let got = if status == StatusCode::NO_CONTENT {
+                        StatusCode::OK
+                    } else {
+                        status
+                    };
+                    assert_eq!(got, want, "{db}: {role:?} {op} {owner:?} → {answer}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, Role::ALL.len() * 9);
+        app.finish().await;
+    }
+}
+
+/// Locations × role × own/other tenant: a provider reads and edits its own (not the country or
+/// service), another's answers 404.
+#[tokio::test]
+async fn locations_by_role_and_owning_tenant() {
+    use app::backend::demo::{LOC_BER_LOUNGE, LOC_WAW_LOUNGE};
+    for app in TestApp::each().await {
+        let db = app.db.name();
+        for role in Role::ALL {
+            let pw = if role == Role::Admin {
+                common::ADMIN_PASSWORD.to_owned()
+            } else {
+                app.others_password.clone()
+            };
+            let token = app.token(email_of(role), &pw).await;
+            for (loc, own) in [(LOC_WAW_LOUNGE, true), (LOC_BER_LOUNGE, false)] {
+                let path = format!("/api/v1/admin/locations/{loc}");
+                let (s, _) = app.call(Method::GET, &path, &token, None).await;
+                let want = match role {
+                    Role::ServiceProvider if !own => StatusCode::NOT_FOUND,
+                    _ => StatusCode::OK,
+                };
+                assert_eq!(s, want, "{db}: {role:?} read own={own}");
+                let (country, service, tz) = if own {
+                    ("POL", "LOUNGE", "Europe/Warsaw")
+                } else {
+                    ("DEU", "LOUNGE", "Europe/Berlin")
+                };
+                let same = json!({"name": "Matrix name", "country": country, "service_code": service,
+                                  "postal_code": "00-001", "city": "City", "time_zone": tz,
+                                  "tenant_id": if own { Some(app::backend::demo::PROVIDER_TENANT) } else { None }});
+                let (s, b) = app.call(Method::PUT, &path, &token, Some(same)).await;
+                let want = match role {
+                    Role::Admin | Role::User => StatusCode::OK,
+                    Role::ServiceProvider if own => StatusCode::OK,
+                    Role::ServiceProvider => StatusCode::NOT_FOUND,
+                    Role::Issuer | Role::CallCenter => StatusCode::FORBIDDEN,
+                };
+                assert_eq!(s, want, "{db}: {role:?} update own={own}: {b}");
+                // Changing the country: Admin only.
+                let moved = json!({"name": "Matrix name", "country": "CZE", "service_code": service,
+                                   "postal_code": "00-001", "city": "City", "time_zone": tz,
+                                   "tenant_id": if own { Some(app::backend::demo::PROVIDER_TENANT) } else { None }});
+                let (s, b) = app.call(Method::PUT, &path, &token, Some(moved)).await;
+                let want = match role {
+                    Role::Admin => StatusCode::OK,
+                    Role::User => StatusCode::BAD_REQUEST,
+                    Role::ServiceProvider if own => StatusCode::BAD_REQUEST,
+                    Role::ServiceProvider => StatusCode::NOT_FOUND,
+                    Role::Issuer | Role::CallCenter => StatusCode::FORBIDDEN,
+                };
+                assert_eq!(s, want, "{db}: {role:?} move own={own}: {b}");
+                if role == Role::Admin {
+                    // Put it back for the next roles.
+                    let back = json!({"name": "Matrix name", "country": country, "service_code": service,
+                                      "postal_code": "00-001", "city": "City", "time_zone": tz,
+                                      "tenant_id": if own { Some(app::backend::demo::PROVIDER_TENANT) } else { None }});
+                    let (s, b) = app.call(Method::PUT, &path, &token, Some(back)).await;
+                    assert_eq!(s, StatusCode::OK, "{b}");
+                }
+            }
+        }
         app.finish().await;
     }
 }

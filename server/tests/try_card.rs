@@ -100,8 +100,11 @@ async fn explains_a_grant_and_records_nothing() {
         assert_eq!(r["granted"], false, "{r}");
         assert_eq!(r["reject_code"], "MISSING_ACCESS_RULES");
 
-        // Nothing recorded: a real tap still gets the first of three free visits.
-        assert_eq!(recorded(&app).await, before);
+        // Nothing recorded but the audit of each try (access to card data, `card.try`): a real
+        // tap still gets the first of three free visits.
+        let after = recorded(&app).await;
+        assert_eq!((after.0, after.1), (before.0, before.1));
+        assert_eq!(after.2, before.2 + 2, "one card.try audit entry per try");
         let t = paired(&app, &admin, LOC_WAW_LOUNGE, demo::READY_TERMINAL, 0).await;
         let g = t
             .check(CARD_WORLD, "CONTACTLESS")

@@ -1,6 +1,7 @@
 //! The panel's `#[server]` functions: thin adapters from the browser to the service layer.
 //! Each one resolves the caller from its session cookie and calls one service function.
 
+pub mod audit;
 pub mod cards;
 pub mod dashboard;
 pub mod data;

@@ -1,4 +1,7 @@
-//! Append-only audit trail of security-relevant actions.
+//! Append-only audit trail of security-relevant actions (PCI DSS req. 10): every admin change,
+//! every access to card data (try-a-card, card details, every export: who, when, filters, row
+//! count), failed sign-ins, and authorization failures (a 403 from the gate, with the client
+//! address). Read by Admin only: the "Audit log" screen and `GET /api/v1/admin/audit-log`.
 
 use super::entity::audit_log;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
@@ -42,5 +45,71 @@ pub async fn record<C: ConnectionTrait>(db: &C, at_ms: i64, e: Entry<'_>) {
     };
     if let Err(err) = row.insert(db).await {
         tracing::error!(error = %err, action = e.action, "audit log write failed");
+    }
+}
+
+/// An authorization failure noted by the gate ([`super::Principal::require`]) while a request
+/// runs; the HTTP edge records it when the answer is indeed a 403 (a caller that only probes a
+/// permission, e.g. "may this user also reverse?", is not an authorization failure).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Denial {
+    pub user_id: String,
+    pub role: String,
+    pub capability: String,
+}
+
+tokio::task_local! {
+    static DENIALS: std::sync::Mutex<Vec<Denial>>;
+}
+
+/// Note a denial for the request being served (no-op outside [`collect_denials`]).
+pub fn note_denial(d: Denial) {
+    let _ = DENIALS.try_with(|v| {
+        if let Ok(mut v) = v.lock() {
+            if v.len() < 16 {
+                v.push(d);
+            }
+        }
+    });
+}
+
+/// Run `f` (a request) and return what it answered with the denials the gate noted meanwhile.
+pub async fn collect_denials<F: std::future::Future>(f: F) -> (F::Output, Vec<Denial>) {
+    DENIALS
+        .scope(std::sync::Mutex::new(Vec::new()), async move {
+            let out = f.await;
+            let denials = DENIALS
+                .try_with(|v| match v.lock() {
+                    Ok(mut v) => std::mem::take(&mut *v),
+                    Err(p) => std::mem::take(&mut *p.into_inner()),
+                })
+                .unwrap_or_default();
+            (out, denials)
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn denials_are_collected_per_request_only() {
+        // Outside a request: ignored, no panic.
+        note_denial(Denial {
+            user_id: "u0".into(),
+            role: "ISSUER".into(),
+            capability: "UsersView".into(),
+        });
+        let ((), d) = collect_denials(async {
+            note_denial(Denial {
+                user_id: "u1".into(),
+                role: "ISSUER".into(),
+                capability: "UsersView".into(),
+            });
+        })
+        .await;
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].user_id, "u1");
     }
 }

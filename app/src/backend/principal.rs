@@ -18,7 +18,14 @@ impl Principal {
         if !self.consent_ok && self.role.needs_consent() && cap != Capability::TermsView {
             return Err(ServiceError::ConsentRequired);
         }
-        authz::allowed(self.role, cap).ok_or(ServiceError::Forbidden)
+        authz::allowed(self.role, cap).ok_or_else(|| {
+            super::audit::note_denial(super::audit::Denial {
+                user_id: self.user_id.clone(),
+                role: self.role.as_str().to_owned(),
+                capability: format!("{cap:?}"),
+            });
+            ServiceError::Forbidden
+        })
     }
 
     /// The tenant a scoped permission is limited to (`None` = all data).

@@ -42,6 +42,9 @@ pub struct Settings {
     pub grant_ttl_secs: i64,
     /// Longest wait for the acquirer before the entry is rejected.
     pub acquirer_timeout: Duration,
+    /// `check_entry` calls one terminal may make per minute (fixed window, counted in the
+    /// database); 0 = no limit.
+    pub pos_velocity_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -66,6 +69,7 @@ impl Default for Settings {
             pairing_max_failures_per_addr: 20,
             grant_ttl_secs: 300,
             acquirer_timeout: Duration::from_secs(5),
+            pos_velocity_per_minute: 60,
         }
     }
 }

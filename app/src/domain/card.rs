@@ -93,13 +93,37 @@ pub fn luhn_valid(digits: &str) -> bool {
     matches!(sum % 10, 0)
 }
 
-/// Masks a card number: first 6, `******`, last 4. Input shorter than 10 characters is fully
-/// masked (never echo a short input back).
+/// Masks a card number: at most the first 6 and the last 4 digits stay, and always at least 6
+/// digits are hidden (PCI DSS req. 3.4), so a short PAN shows fewer leading digits: 16 digits
+/// or more → first 6 + last 4; 15 → 5 + 4; 14 → 4 + 4; 13 → 3 + 4; 12 → 2 + 4; 10–11 →
+/// 0–1 + 4. The hidden part is always `******` (the length is not told). Input shorter than 10
+/// characters, or not ASCII, is fully masked (never echo a short input back).
 pub fn mask_pan(digits: &str) -> String {
     if digits.len() < 10 || !digits.is_ascii() {
         return "*".repeat(digits.chars().count().max(4));
     }
-    format!("{}******{}", &digits[..6], &digits[digits.len() - 4..])
+    let first = digits.len().saturating_sub(10).min(6);
+    format!("{}******{}", &digits[..first], &digits[digits.len() - 4..])
+}
+
+/// A card number as request types print it in `Debug`: masked by [`mask_pan`] over its digits
+/// (spaces and dashes dropped), never in clear.
+pub struct MaskedPan<'a>(pub &'a str);
+
+impl fmt::Debug for MaskedPan<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits: String = self.0.chars().filter(char::is_ascii_digit).collect();
+        // Anything besides digits, spaces and dashes is not echoed at all.
+        let clean = self
+            .0
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
+        if clean {
+            write!(f, "{:?}", mask_pan(&digits))
+        } else {
+            f.write_str("\"<redacted>\"")
+        }
+    }
 }
 
 /// What the BIN table says about a card, plus the card's leading digits.
@@ -172,7 +196,45 @@ mod tests {
         assert_eq!(p.bin(12), "54123456");
         assert_eq!(p.last4(), "1232");
         assert_eq!(mask_pan("123"), "****");
-        assert_eq!(mask_pan("541234567899"), "541234******7899");
+        // 12 digits: 2 + 4 shown, 6 hidden.
+        assert_eq!(mask_pan("541234567899"), "54******7899");
+    }
+
+    #[test]
+    fn short_pans_show_fewer_digits() {
+        // (PAN, mask): never more than first 6 / last 4, never fewer than 6 digits hidden.
+        for (pan, want) in [
+            ("5412345678901234567", "541234******4567"),
+            ("5412345678901232", "541234******1232"),
+            ("541234567890123", "54123******0123"),
+            ("54123456789012", "5412******9012"),
+            ("5412345678901", "541******8901"),
+            ("541234567890", "54******7890"),
+            ("54123456789", "5******6789"),
+            ("5412345678", "******5678"),
+            ("541234567", "*********"),
+        ] {
+            let m = mask_pan(pan);
+            assert_eq!(m, want, "{pan}");
+            let shown = m.chars().filter(char::is_ascii_digit).count();
+            assert!(shown <= 10 && pan.len() - shown >= 6, "{pan}: {m}");
+        }
+    }
+
+    #[test]
+    fn masked_pan_debug() {
+        assert_eq!(
+            format!("{:?}", MaskedPan("5412 3456 7890 1232")),
+            "\"541234******1232\""
+        );
+        assert_eq!(
+            format!("{:?}", MaskedPan("5412345678901")),
+            "\"541******8901\""
+        );
+        assert_eq!(
+            format!("{:?}", MaskedPan("x5412345678901232")),
+            "\"<redacted>\""
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod index;
 pub mod money;
 pub mod ruleset;
 
-pub use card::{luhn_valid, mask_pan, CardProfile, Pan, PanError};
+pub use card::{luhn_valid, mask_pan, CardProfile, MaskedPan, Pan, PanError};
 pub use engine::{
     confirm_guests, decide, decide_explained, evaluate_spend, CardTransaction, Decision,
     DecisionInput, Grant, GuestAllowance, GuestCounts, GuestError, GuestKind, GuestSplit,

@@ -81,10 +81,12 @@ pub enum Capability {
     DataView,
     DataManage,
     FleetApi,
+    /// The audit log (Admin only).
+    AuditView,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 16] = [
+    pub const ALL: [Capability; 17] = [
         Capability::UsersView,
         Capability::UsersManage,
         Capability::RulesetsView,
@@ -101,6 +103,7 @@ impl Capability {
         Capability::DataView,
         Capability::DataManage,
         Capability::FleetApi,
+        Capability::AuditView,
     ];
 }
 
@@ -122,7 +125,7 @@ pub fn allowed(role: Role, cap: Capability) -> Option<Scope> {
         (Admin, _) => Some(All),
 
         (User, UsersView) => Some(All),
-        (User, FleetApi | UsersManage) => None,
+        (User, FleetApi | UsersManage | AuditView) => None,
         (User, OperationsReverse | CardsManage) => None,
         (User, _) => Some(All),
 

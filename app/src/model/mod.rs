@@ -55,3 +55,5 @@ pub mod fleet;
 pub use fleet::*;
 pub mod tenant;
 pub use tenant::*;
+pub mod audit;
+pub use audit::*;

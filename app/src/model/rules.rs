@@ -31,6 +31,9 @@ pub struct RulesetSummary {
     pub product_codes: String,
     pub services: Vec<String>,
     pub icas: Vec<String>,
+    /// The issuer tenant that owns the ruleset; `None` = the platform.
+    #[serde(default)]
+    pub owner_tenant_id: Option<String>,
     pub created_by: String,
     pub created_at: i64,
     pub modified_by: String,

@@ -30,6 +30,9 @@ fn nav_items(me: &Me) -> Vec<(&'static str, &'static str)> {
     if can(Capability::FleetApi) {
         items.push(("/fleet", "Fleet"));
     }
+    if can(Capability::AuditView) {
+        items.push(("/audit", "Audit log"));
+    }
     items.push(("/terms", "Terms & Conditions"));
     items
 }

@@ -1,5 +1,6 @@
 //! The admin panel: server-rendered, then hydrated by the `frontend` crate.
 
+mod audit;
 mod cards;
 mod charts;
 mod common;
@@ -117,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("consent") view=consent::ConsentPage/>
                     <Route path=path!("fleet") view=fleet::FleetPage/>
                     <Route path=path!("fleet/:id") view=fleet::FleetTerminalPage/>
+                    <Route path=path!("audit") view=audit::AuditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -53,7 +53,7 @@ pub struct StoredList {
 }
 
 /// One admitted offline entry awaiting its report (the wire shape of a report entry).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueuedEntry {
     pub offline_id: String,
@@ -62,6 +62,20 @@ pub struct QueuedEntry {
     pub basis: String,
     pub adult_guests: u32,
     pub child_guests: u32,
+}
+
+/// Prints the card number masked, never in clear.
+impl std::fmt::Debug for QueuedEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueuedEntry")
+            .field("offline_id", &self.offline_id)
+            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("occurred_at", &self.occurred_at)
+            .field("basis", &self.basis)
+            .field("adult_guests", &self.adult_guests)
+            .field("child_guests", &self.child_guests)
+            .finish()
+    }
 }
 
 /// The answer to a conditional GET.

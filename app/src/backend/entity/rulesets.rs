@@ -51,12 +51,15 @@ pub struct Model {
     pub spend_grace_days: Option<i32>,
     pub location_country: Option<String>,
     pub all_locations_of_country: bool,
+    /// Tenant the ruleset was created under (historic; see `owner_tenant_id`).
     pub tenant_id: Option<String>,
     pub created_by: String,
     pub created_at: i64,
     pub modified_by: String,
     pub modified_at: i64,
     pub deleted_at: Option<i64>,
+    /// The issuer tenant that owns the ruleset; `None` = the platform (Admin/User only).
+    pub owner_tenant_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

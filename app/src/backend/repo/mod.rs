@@ -26,3 +26,4 @@ pub mod mrs_sync_state;
 pub mod offline;
 pub mod operations;
 pub mod ruleset_list;
+pub mod velocity;

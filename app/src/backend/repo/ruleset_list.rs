@@ -16,7 +16,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone)]
 pub enum RulesetScope {
     All,
-    /// An issuer: rulesets of its tenant or with a BIN range of one of its ICAs.
+    /// An issuer: the rulesets it owns (`owner_tenant_id`), nothing else — a BIN range on
+    /// one of its ICAs does not make another issuer's or the platform's ruleset its own.
     Issuer {
         tenant_id: String,
         icas: Vec<String>,
@@ -34,19 +35,9 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
 fn scope_condition(scope: &RulesetScope) -> Option<Condition> {
     match scope {
         RulesetScope::All => None,
-        RulesetScope::Issuer { tenant_id, icas } => Some(
-            Condition::any()
-                .add(rulesets::Column::TenantId.eq(tenant_id.clone()))
-                .add(
-                    rulesets::Column::Id.in_subquery(
-                        Query::select()
-                            .column(ruleset_bin_ranges::Column::RulesetId)
-                            .from(ruleset_bin_ranges::Entity)
-                            .and_where(ruleset_bin_ranges::Column::Ica.is_in(icas.clone()))
-                            .to_owned(),
-                    ),
-                ),
-        ),
+        RulesetScope::Issuer { tenant_id, .. } => {
+            Some(Condition::all().add(rulesets::Column::OwnerTenantId.eq(tenant_id.clone())))
+        }
         RulesetScope::Provider { tenant_id } => {
             let own_locations = Query::select()
                 .column(locations::Column::Id)
@@ -208,6 +199,7 @@ pub fn summary(r: rulesets::Model, services: Vec<String>, icas: Vec<String>) -> 
         product_codes: r.product_codes,
         services,
         icas,
+        owner_tenant_id: r.owner_tenant_id,
         created_by: r.created_by,
         created_at: r.created_at,
         modified_by: r.modified_by,

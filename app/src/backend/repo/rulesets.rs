@@ -124,6 +124,7 @@ pub async fn save_version<C: ConnectionTrait>(
     match &existing {
         Some(e) => {
             model.tenant_id = Set(e.tenant_id.clone());
+            model.owner_tenant_id = Set(e.owner_tenant_id.clone());
             model.created_by = Set(e.created_by.clone());
             model.created_at = Set(e.created_at);
             model.deleted_at = Set(e.deleted_at);
@@ -131,6 +132,8 @@ pub async fn save_version<C: ConnectionTrait>(
         }
         None => {
             model.tenant_id = Set(tenant_id.map(str::to_owned));
+            // The tenant a ruleset is created under owns it (an issuer); none = the platform.
+            model.owner_tenant_id = Set(tenant_id.map(str::to_owned));
             model.created_by = Set(actor.to_owned());
             model.created_at = Set(now);
             model.deleted_at = Set(None);

@@ -92,6 +92,21 @@ pub async fn get(b: &Backend, p: &Principal, id: &str) -> ServiceResult<CardDeta
             actor: e.actor,
         })
         .collect();
+    // Card details are card data: every view is audited (PCI DSS req. 10.2.1.1).
+    super::super::audit::record(
+        &b.db,
+        b.now_ms(),
+        super::super::audit::Entry {
+            actor: super::super::audit::Actor::User(&p.user_id),
+            action: "card.view",
+            target_type: Some("enrolled_card"),
+            target_id: Some(&card.id),
+            outcome: "success",
+            detail: Some(serde_json::json!({ "maskedPan": card.masked_pan })),
+            client_addr: None,
+        },
+    )
+    .await;
     Ok(CardDetail {
         card: view(card, &issuers),
         completed_entries,

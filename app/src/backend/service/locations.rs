@@ -6,7 +6,7 @@ use super::super::error::{ServiceError, ServiceResult};
 use super::super::repo;
 use super::super::{audit, Backend, Principal};
 use crate::model::{
-    paging, Capability, FieldError, LocationFilter, LocationInput, LocationView, Page, Scope,
+    paging, Capability, FieldError, LocationFilter, LocationInput, LocationView, Page, Role, Scope,
     ServiceView,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -134,6 +134,27 @@ pub async fn update(
     let existing = in_scope(b, p, Capability::LocationsManage, id).await?;
     let scope = p.require(Capability::LocationsManage)?;
     let v = validated(b, p, scope, input).await?;
+    // The country and the service decide which issuers' country-wide rulesets admit cards
+    // here: only an administrator may change them (a service provider would otherwise opt its
+    // location into other rulesets silently).
+    if p.role != Role::Admin {
+        let mut errors = Vec::new();
+        if v.country != existing.country {
+            errors.push(FieldError::new(
+                "country",
+                "Only an administrator can change a location's country.",
+            ));
+        }
+        if v.service_code != existing.service_code {
+            errors.push(FieldError::new(
+                "service_code",
+                "Only an administrator can change a location's service.",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+    }
     let mut m: locations::ActiveModel = existing.into();
     m.name = Set(v.name);
     m.country = Set(v.country);

@@ -2,6 +2,7 @@
 //! admin REST handlers and the POS API are thin callers of these.
 
 pub mod acquirer_ledger;
+pub mod audit_log;
 pub mod auth;
 pub mod card_transactions;
 pub mod dashboard;

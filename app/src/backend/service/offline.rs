@@ -359,7 +359,7 @@ pub async fn whitelisted_pans(
 
 /// One entry of `POST /pos/offline_reports` as received (the wire layer checks JSON types;
 /// `None` = absent or null).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ReportEntryInput {
     pub offline_id: Option<String>,
     pub pan: Option<String>,
@@ -367,6 +367,20 @@ pub struct ReportEntryInput {
     pub basis: Option<String>,
     pub adult_guests: Option<i64>,
     pub child_guests: Option<i64>,
+}
+
+/// Prints the card number masked, never in clear.
+impl std::fmt::Debug for ReportEntryInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportEntryInput")
+            .field("offline_id", &self.offline_id)
+            .field("pan", &self.pan.as_deref().map(crate::domain::MaskedPan))
+            .field("occurred_at", &self.occurred_at)
+            .field("basis", &self.basis)
+            .field("adult_guests", &self.adult_guests)
+            .field("child_guests", &self.child_guests)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

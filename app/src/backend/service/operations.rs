@@ -211,14 +211,32 @@ pub async fn rule(b: &Backend, p: &Principal, id: &str) -> ServiceResult<RuleVer
     })
 }
 
-/// "Show transactions": the card's transactions in the 400 days before the entry, newest
-/// first (the spend check's look-back never exceeds that).
+fn tx_view(t: card_transactions::Model) -> CardTransactionView {
+    CardTransactionView {
+        id: t.id,
+        occurred_at: t.occurred_at,
+        amount_minor: t.amount_minor,
+        currency: t.currency,
+        mcc: t.mcc,
+        merchant_name: t.merchant_name,
+    }
+}
+
+/// "Show transactions". Admin, User and Call Center see the card's transactions in the 400
+/// days before the entry, newest first (the spend check's look-back never exceeds that). A
+/// scoped role (Service Provider, Issuer) sees only the transactions the spend check used: the
+/// check is run again under the ruleset version the operation was decided under, over the
+/// transactions stored by then — nothing else of the cardholder's spending.
 pub async fn transactions(
     b: &Backend,
     p: &Principal,
     id: &str,
 ) -> ServiceResult<Vec<CardTransactionView>> {
+    let scope = p.require(Capability::OperationsView)?;
     let op = in_scope(b, p, Capability::OperationsView, id).await?;
+    if p.scope_tenant(scope)?.is_some() {
+        return spend_check_transactions(b, &op).await;
+    }
     let since = op.occurred_at - 400 * 86_400_000;
     Ok(card_transactions::Entity::find()
         .filter(card_transactions::Column::PanHash.eq(op.pan_hash))
@@ -229,15 +247,47 @@ pub async fn transactions(
         .all(&b.db)
         .await?
         .into_iter()
-        .map(|t| CardTransactionView {
-            id: t.id,
-            occurred_at: t.occurred_at,
-            amount_minor: t.amount_minor,
-            currency: t.currency,
-            mcc: t.mcc,
-            merchant_name: t.merchant_name,
-        })
+        .map(tx_view)
         .collect())
+}
+
+/// The transactions the spend check of `op` counted (none without spend control).
+async fn spend_check_transactions(
+    b: &Backend,
+    op: &operations::Model,
+) -> ServiceResult<Vec<CardTransactionView>> {
+    let (Some(rid), Some(version)) = (op.ruleset_id.as_deref(), op.ruleset_version) else {
+        return Ok(vec![]);
+    };
+    let Some(spend) = repo::rulesets::load_version(&b.db, rid, version.max(0) as u32)
+        .await?
+        .and_then(|r| r.spend)
+    else {
+        return Ok(vec![]);
+    };
+    let now = super::super::clock::from_ms(op.occurred_at);
+    let days = spend.period_days.saturating_add(spend.grace_days) as i64;
+    let since = now - chrono::Duration::days(days);
+    let decided_at = op.requested_at.max(op.occurred_at);
+    let (rows, txs): (Vec<_>, Vec<_>) =
+        repo::card_facts::transactions(&b.db, &op.pan_hash, since.timestamp_millis())
+            .await?
+            .into_iter()
+            // What the check could see: stored before the decision, not after the entry.
+            .filter(|(m, _)| m.created_at <= decided_at && m.occurred_at <= op.occurred_at)
+            .unzip();
+    let rates =
+        repo::card_facts::fx_rates_since(&b.db, (since - chrono::Duration::days(7)).date_naive())
+            .await?;
+    let check =
+        crate::domain::evaluate_spend(&spend, &txs, &crate::domain::FxTable::new(rates), now);
+    let mut used: Vec<card_transactions::Model> = check
+        .used
+        .iter()
+        .filter_map(|i| rows.get(*i).cloned())
+        .collect();
+    used.sort_by(|a, c| c.occurred_at.cmp(&a.occurred_at).then(a.id.cmp(&c.id)));
+    Ok(used.into_iter().map(tx_view).collect())
 }
 
 /// COMPLETED → REVERSED, per DOMAIN.md: Admin any time, a Service Provider within 30 minutes

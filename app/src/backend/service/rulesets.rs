@@ -1,6 +1,9 @@
 //! The Rules screens and `/api/v1/admin/rulesets`: list with filters, the form (create; edit =
-//! a new version), details with audit fields and version history, soft delete. An issuer sees
-//! and edits only rulesets of its ICAs; a service provider sees the rulesets of its locations.
+//! a new version), details with audit fields and version history, soft delete. A ruleset has an
+//! owner (`owner_tenant_id`): an issuer tenant or the platform. An issuer sees and edits only
+//! the rulesets it owns (another tenant's ruleset answers 404), and an owned ruleset's BIN
+//! ranges must lie within its owner's ICAs, whoever edits it; a service provider sees the
+//! rulesets of its locations.
 
 use super::super::entity::{locations, ruleset_services};
 use super::super::error::{ServiceError, ServiceResult};
@@ -116,15 +119,16 @@ pub async fn versions(
     Ok(get(b, p, id).await?.versions)
 }
 
-/// Checks that need the database: the locations and services exist, and an issuer only uses
-/// its own ICAs.
+/// Checks that need the database: the locations and services exist, and a ruleset owned by an
+/// issuer only uses that issuer's ICAs (`owner` = the owning tenant, `None` = the platform).
 async fn validate_against_db(
     b: &Backend,
-    scope: &RulesetScope,
+    owner: Option<&str>,
     r: &Ruleset,
 ) -> ServiceResult<Vec<FieldError>> {
     let mut errors = Vec::new();
-    if let RulesetScope::Issuer { icas, .. } = scope {
+    if let Some(owner) = owner {
+        let icas = repo::tenants::icas(&b.db, owner).await?;
         for (i, br) in r.bin_ranges.iter().enumerate() {
             if !icas.contains(&br.ica) {
                 errors.push(FieldError::new(
@@ -182,10 +186,10 @@ pub async fn create(
 ) -> ServiceResult<RulesetDetail> {
     let scope = p.require(Capability::RulesetsManage)?;
     let tenant = p.scope_tenant(scope)?.map(str::to_owned);
-    let rscope = scope_of(b, p, scope).await?;
     let now = b.clock.now();
     let r = build(draft, uuid::Uuid::new_v4(), 1, now)?;
-    let errors = validate_against_db(b, &rscope, &r).await?;
+    // A scoped creator (an issuer) owns what it creates; Admin and User create platform rulesets.
+    let errors = validate_against_db(b, tenant.as_deref(), &r).await?;
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
@@ -211,11 +215,11 @@ pub async fn update(
     id: &str,
     draft: &RulesetDraft,
 ) -> ServiceResult<RulesetDetail> {
-    let (current, row, rscope) = current_in_scope(b, p, Capability::RulesetsManage, id).await?;
+    let (current, row, _) = current_in_scope(b, p, Capability::RulesetsManage, id).await?;
     let created = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(row.created_at)
         .unwrap_or(current.created_at);
     let r = build(draft, current.id, current.version + 1, created)?;
-    let errors = validate_against_db(b, &rscope, &r).await?;
+    let errors = validate_against_db(b, row.owner_tenant_id.as_deref(), &r).await?;
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }

@@ -1,6 +1,7 @@
 //! "Try a card" on the Rules and Locations screens and `POST /api/v1/admin/try-card`: the
 //! real engine ([`entry::explain`]) for a test card number at a location and time, explained
-//! step by step. Nothing is recorded: no operation, no card hold, no audit entry.
+//! step by step. No operation and no card hold are recorded; the access to card data is
+//! audited (`card.try`: who, when, the masked card number, the location and instant).
 //!
 //! Only unscoped callers may ask (Admin, User, Call Center): the explanation names every
 //! ruleset the card meets, whoever's tenant it belongs to.
@@ -23,6 +24,11 @@ pub async fn try_card(
 ) -> ServiceResult<TryCardResult> {
     let scope = p.require(Capability::RulesetsView)?;
     if p.scope_tenant(scope)?.is_some() {
+        super::super::audit::note_denial(super::super::audit::Denial {
+            user_id: p.user_id.clone(),
+            role: p.role.as_str().to_owned(),
+            capability: "RulesetsView (all tenants)".into(),
+        });
         return Err(ServiceError::Forbidden);
     }
 
@@ -62,6 +68,23 @@ pub async fn try_card(
 
     let (decision, trace) = entry::explain(b, p, &pan, &location.id, at).await?;
     let names = ruleset_names(b, &decision, &trace).await?;
+    super::super::audit::record(
+        &b.db,
+        b.now_ms(),
+        super::super::audit::Entry {
+            actor: super::super::audit::Actor::User(&p.user_id),
+            action: "card.try",
+            target_type: Some("location"),
+            target_id: Some(&location.id),
+            outcome: "success",
+            detail: Some(serde_json::json!({
+                "maskedPan": pan.masked(),
+                "at": at.to_rfc3339(),
+            })),
+            client_addr: None,
+        },
+    )
+    .await;
     Ok(result(&pan, &location, at, &decision, &trace, &names))
 }
 

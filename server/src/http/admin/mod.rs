@@ -1,5 +1,6 @@
 //! The admin REST API (`/api/v1/...`): the same services as the panel, for API clients.
 
+pub mod audit_log;
 pub mod auth;
 pub mod card_transactions;
 pub mod cards;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/admin/reports/cards", get(reports::cards))
         .route("/api/v1/auth/token", post(auth::issue_token))
         .route("/api/v1/admin/me", get(auth::me))
+        .route("/api/v1/admin/audit-log", get(audit_log::list))
         .route(
             "/api/v1/admin/locations",
             get(locations::list).post(locations::create),

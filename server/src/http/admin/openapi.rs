@@ -10,6 +10,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         super::auth::issue_token,
         super::auth::me,
+        super::audit_log::list,
         super::operations::list,
         super::operations::get,
         super::operations::rule,
@@ -78,8 +79,8 @@ use utoipa::{Modify, OpenApi};
     modifiers(&AdminAuth),
     tags((name = "admin", description = "The panel's services for API clients: operations, \
 enrolled cards, reports, locations and their terminals, reference data, rulesets (and trying a \
-card against them), T&C documents, users (disable, enable, unlock, one-time password reset) and \
-organisations (`/api/v1/admin/tenants`: issuers with their ICAs, service providers with their \
+card against them), T&C documents, users (disable, enable, unlock, one-time password reset), the \
+audit log (Admin only) and organisations (`/api/v1/admin/tenants`: issuers with their ICAs, service providers with their \
 locations).\n\n\
 **Authentication.** `POST /api/v1/auth/token` with e-mail and password returns a short-lived \
 token; send it as `Authorization: Bearer <token>` (security scheme `bearer`). A user signed in \
@@ -130,6 +131,7 @@ mod tests {
     const ROUTES: &[(&str, &[&str])] = &[
         ("/api/v1/auth/token", &["post"]),
         ("/api/v1/admin/me", &["get"]),
+        ("/api/v1/admin/audit-log", &["get"]),
         ("/api/v1/admin/operations", &["get"]),
         ("/api/v1/admin/operations/{id}", &["get"]),
         ("/api/v1/admin/operations/{id}/rule", &["get"]),

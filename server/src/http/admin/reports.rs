@@ -6,6 +6,11 @@
 //! CSV chunks go out as each page is written; XLSX is written by `rust_xlsxwriter` in its
 //! constant-memory mode to a temporary file, which is then streamed and deleted.
 //! The panel downloads with its session cookie; API clients use their bearer token.
+//!
+//! Every export is audited (`export.operations_detailed`, `export.operations_summary`,
+//! `export.cards`): who, when, the format, the filters, the client address and the rows
+//! written — recorded when the download ends (`success`), fails (`failure`) or is abandoned by
+//! the client (`incomplete`), so a download cut short is on the record too.
 
 use super::super::error::{ApiError, ApiResult};
 use super::schema::{self, ApiErrorBody};
@@ -315,6 +320,90 @@ impl Source {
     }
 }
 
+/// Who exports what; recorded with the row count when the export ends (see the module docs).
+struct ExportAudit {
+    b: Backend,
+    user_id: String,
+    action: &'static str,
+    format: Format,
+    filters: serde_json::Value,
+    client_addr: Option<String>,
+}
+
+/// A [`Source`] that counts the rows it hands out and audits the export when dropped (the
+/// producing task ends: finished, failed, or the client went away).
+struct Audited {
+    source: Source,
+    rows: u64,
+    finished: bool,
+    failed: bool,
+    audit: Option<ExportAudit>,
+    handle: tokio::runtime::Handle,
+}
+
+impl Audited {
+    fn new(source: Source, audit: ExportAudit) -> Self {
+        Self {
+            source,
+            rows: 0,
+            finished: false,
+            failed: false,
+            audit: Some(audit),
+            handle: tokio::runtime::Handle::current(),
+        }
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<Vec<Cell>>>, ServiceError> {
+        let r = self.source.next().await;
+        match &r {
+            Ok(Some(rows)) => self.rows += rows.len() as u64,
+            Ok(None) => self.finished = true,
+            Err(_) => self.failed = true,
+        }
+        r
+    }
+}
+
+impl Drop for Audited {
+    fn drop(&mut self) {
+        let Some(a) = self.audit.take() else {
+            return;
+        };
+        let outcome = if self.failed {
+            "failure"
+        } else if self.finished {
+            "success"
+        } else {
+            "incomplete"
+        };
+        let rows = self.rows;
+        self.handle.spawn(async move {
+            let format = match a.format {
+                Format::Csv => "csv",
+                Format::Xlsx => "xlsx",
+            };
+            app::backend::audit::record(
+                &a.b.db,
+                a.b.now_ms(),
+                app::backend::audit::Entry {
+                    actor: app::backend::audit::Actor::User(&a.user_id),
+                    action: a.action,
+                    target_type: Some("report"),
+                    target_id: None,
+                    outcome,
+                    detail: Some(serde_json::json!({
+                        "format": format,
+                        "filters": a.filters,
+                        "rows": rows,
+                    })),
+                    client_addr: a.client_addr.as_deref(),
+                },
+            )
+            .await;
+        });
+    }
+}
+
 type Chunk = Result<Bytes, io::Error>;
 
 fn stream_response(rx: mpsc::Receiver<Chunk>, format: Format, name: &str) -> Response {
@@ -352,7 +441,7 @@ fn csv_chunk(rows: &[Vec<String>]) -> Result<Bytes, io::Error> {
 }
 
 /// Start the export: the rows are produced by a task while the response streams.
-fn export(mut source: Source, headers: Vec<String>, format: Format, name: &str) -> Response {
+fn export(mut source: Audited, headers: Vec<String>, format: Format, name: &str) -> Response {
     let (tx, rx) = mpsc::channel::<Chunk>(4);
     match format {
         Format::Csv => {
@@ -404,7 +493,7 @@ fn export(mut source: Source, headers: Vec<String>, format: Format, name: &str) 
 
 fn write_xlsx(
     handle: &tokio::runtime::Handle,
-    source: &mut Source,
+    source: &mut Audited,
     headers: &[String],
     tx: &mpsc::Sender<Chunk>,
 ) -> Result<(), String> {
@@ -530,6 +619,33 @@ fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell>>) {
     (headers, rows)
 }
 
+fn audit_of<F: serde::Serialize>(
+    b: &Backend,
+    p: &Principal,
+    action: &'static str,
+    format: Format,
+    filter: &F,
+    client_addr: Option<String>,
+) -> ExportAudit {
+    // Only the filters that were given.
+    let filters = match serde_json::to_value(filter) {
+        Ok(serde_json::Value::Object(m)) => serde_json::Value::Object(
+            m.into_iter()
+                .filter(|(k, v)| !v.is_null() && k != "page" && k != "page_size")
+                .collect(),
+        ),
+        _ => serde_json::Value::Null,
+    };
+    ExportAudit {
+        b: b.clone(),
+        user_id: p.user_id.clone(),
+        action,
+        format,
+        filters,
+        client_addr,
+    }
+}
+
 /// Export operations
 ///
 /// "Export Report": the operations matching the list's filters, as CSV or XLSX, streamed.
@@ -546,6 +662,7 @@ fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell>>) {
     security(("bearer" = []), ("session" = [])))]
 pub async fn operations(
     ExportCaller(b, p): ExportCaller,
+    crate::http::ClientAddr(ip): crate::http::ClientAddr,
     params: Result<Query<ReportParams>, QueryRejection>,
     q: Result<Query<OperationFilter>, QueryRejection>,
 ) -> ApiResult<Response> {
@@ -556,8 +673,9 @@ pub async fn operations(
         "detailed" => {
             let pages = reports::operations(&b, &p, &filter).await?;
             let headers = DETAILED_HEADERS.iter().map(|s| s.to_string()).collect();
+            let audit = audit_of(&b, &p, "export.operations_detailed", format, &filter, ip);
             Ok(export(
-                Source::Operations(pages),
+                Audited::new(Source::Operations(pages), audit),
                 headers,
                 format,
                 "operations-detailed",
@@ -566,8 +684,9 @@ pub async fn operations(
         "summary" => {
             let report = reports::summary(&b, &p, &filter).await?;
             let (headers, rows) = summary_rows(report);
+            let audit = audit_of(&b, &p, "export.operations_summary", format, &filter, ip);
             Ok(export(
-                Source::Rows(Some(rows)),
+                Audited::new(Source::Rows(Some(rows)), audit),
                 headers,
                 format,
                 "operations-summary",
@@ -593,6 +712,7 @@ pub async fn operations(
     security(("bearer" = []), ("session" = [])))]
 pub async fn cards(
     ExportCaller(b, p): ExportCaller,
+    crate::http::ClientAddr(ip): crate::http::ClientAddr,
     params: Result<Query<ReportParams>, QueryRejection>,
     q: Result<Query<CardFilter>, QueryRejection>,
 ) -> ApiResult<Response> {
@@ -601,8 +721,9 @@ pub async fn cards(
     let format = format_of(&params)?;
     let pages = reports::cards(&b, &p, &filter).await?;
     let headers = CARD_HEADERS.iter().map(|s| s.to_string()).collect();
+    let audit = audit_of(&b, &p, "export.cards", format, &filter, ip);
     Ok(export(
-        Source::Cards(pages),
+        Audited::new(Source::Cards(pages), audit),
         headers,
         format,
         "enrolled-cards",

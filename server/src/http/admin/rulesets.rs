@@ -17,7 +17,7 @@ use axum::Json;
 
 /// List rulesets
 ///
-/// Current versions; an Issuer sees its own ICAs', a Service Provider those of its locations.
+/// Current versions; an Issuer sees the rulesets it owns, a Service Provider those of its locations.
 #[utoipa::path(get, path = "/api/v1/admin/rulesets", tag = "admin", operation_id = "list_rulesets",
     params(schema::RulesetFilter, Paging),
     responses(
@@ -44,7 +44,7 @@ pub async fn list(
         (status = 200, description = "The ruleset", body = schema::RulesetDetail),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not view rulesets; consent_required: the current documents must be accepted first", body = ApiErrorBody),
-        (status = 404, description = "not_found: no such ruleset (or deleted), or outside the caller's ICAs / locations", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such ruleset (or deleted), or not the caller's: an Issuer's own rulesets only (another issuer's or the platform's answers 404), a Service Provider's those at its locations", body = ApiErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn get(
@@ -56,12 +56,13 @@ pub async fn get(
 
 /// Create a ruleset
 ///
-/// Saved as version 1.
+/// Saved as version 1. Owned by the creator's issuer tenant when an Issuer creates it (its BIN
+/// ranges must be on that issuer's ICAs), by the platform when Admin or User does.
 #[utoipa::path(post, path = "/api/v1/admin/rulesets", tag = "admin", operation_id = "create_ruleset",
     request_body = schema::RulesetDraft,
     responses(
         (status = 201, description = "The new ruleset", body = schema::RulesetDetail),
-        (status = 400, description = "invalid_request: every problem, named by its camelCase JSON path (`name`, `validTo`, `binRanges[1].to`, `binRanges[0].ica` — also when not one of an Issuer's ICAs, `locations.ids[0]`, `services[0]`, `cardholder.paid.price.amount`, `spend.mccs[0]` ...), or `body` when it is not a ruleset", body = ApiErrorBody),
+        (status = 400, description = "invalid_request: every problem, named by its camelCase JSON path (`name`, `validTo`, `binRanges[1].to`, `binRanges[0].ica` — also when not one of the owning Issuer's ICAs, `locations.ids[0]`, `services[0]`, `cardholder.paid.price.amount`, `spend.mccs[0]` ...), or `body` when it is not a ruleset", body = ApiErrorBody),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not manage rulesets; consent_required: the current documents must be accepted first", body = ApiErrorBody),
     ),
@@ -85,10 +86,10 @@ pub async fn create(
     request_body = schema::RulesetDraft,
     responses(
         (status = 200, description = "The ruleset with its new version", body = schema::RulesetDetail),
-        (status = 400, description = "invalid_request: every problem, named by its camelCase JSON path (`name`, `validTo`, `binRanges[1].to`, `binRanges[0].ica` — also when not one of an Issuer's ICAs, `locations.ids[0]`, `services[0]`, `cardholder.paid.price.amount`, `spend.mccs[0]` ...), or `body` when it is not a ruleset", body = ApiErrorBody),
+        (status = 400, description = "invalid_request: every problem, named by its camelCase JSON path (`name`, `validTo`, `binRanges[1].to`, `binRanges[0].ica` — also when not one of the owning Issuer's ICAs, `locations.ids[0]`, `services[0]`, `cardholder.paid.price.amount`, `spend.mccs[0]` ...), or `body` when it is not a ruleset", body = ApiErrorBody),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not manage rulesets; consent_required: the current documents must be accepted first", body = ApiErrorBody),
-        (status = 404, description = "not_found: no such ruleset (or deleted), or outside the caller's ICAs / locations", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such ruleset (or deleted), or not the caller's: an Issuer's own rulesets only (another issuer's or the platform's answers 404), a Service Provider's those at its locations", body = ApiErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn update(
@@ -109,7 +110,7 @@ pub async fn update(
         (status = 204, description = "Deleted"),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not manage rulesets; consent_required: the current documents must be accepted first", body = ApiErrorBody),
-        (status = 404, description = "not_found: no such ruleset (or deleted), or outside the caller's ICAs / locations", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such ruleset (or deleted), or not the caller's: an Issuer's own rulesets only (another issuer's or the platform's answers 404), a Service Provider's those at its locations", body = ApiErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn delete(ApiCaller(b, p): ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
@@ -126,7 +127,7 @@ pub async fn delete(ApiCaller(b, p): ApiCaller, Path(id): Path<String>) -> ApiRe
         (status = 200, description = "The versions", body = Vec<schema::RulesetVersionView>),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not view rulesets; consent_required: the current documents must be accepted first", body = ApiErrorBody),
-        (status = 404, description = "not_found: no such ruleset (or deleted), or outside the caller's ICAs / locations", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such ruleset (or deleted), or not the caller's: an Issuer's own rulesets only (another issuer's or the platform's answers 404), a Service Provider's those at its locations", body = ApiErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn versions(

@@ -201,6 +201,42 @@ pub struct UserFilter {
     pub email: Option<String>,
 }
 
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// A piece of the actor's e-mail (any case), or a user or terminal id.
+    pub actor: Option<String>,
+    /// The action exactly (`export.cards`), or a prefix ending in `.` (`export.`).
+    pub action: Option<String>,
+    /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    pub until: Option<String>,
+}
+
+/// One audit entry.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct AuditEntryView {
+    pub id: String,
+    /// Epoch ms.
+    pub at: i64,
+    /// `USER`, `TERMINAL` or `SYSTEM`.
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    /// The user's e-mail, when the actor is a user that still exists.
+    pub actor_email: Option<String>,
+    /// E.g. `ruleset.update`, `card.try`, `card.view`, `export.cards`, `authz.denied`.
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// `success`, `denied`, `failure`, `incomplete`, …
+    pub outcome: String,
+    /// JSON text with the particulars (an export's format, filters and row count; a denial's
+    /// capability, method and path). Never a PAN in clear.
+    pub detail: Option<String>,
+    pub client_addr: Option<String>,
+}
+
 /// An organisation a scoped user belongs to.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct TenantView {
@@ -287,7 +323,7 @@ pub struct OperationView {
     /// The user who reversed it.
     pub reversed_by: Option<String>,
     pub reversal_reason: Option<String>,
-    /// Detailed export only: the acquirer ledger in one line.
+    /// Detailed export only: the acquirer ledger in one line (absent elsewhere).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acquirer: Option<String>,
 }
@@ -456,7 +492,7 @@ pub struct EnrolmentEventView {
 }
 
 /// One enrolment from the MRS feed.
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Default, Serialize, ToSchema)]
 pub struct NewEnrolment {
     /// 12–19 digits passing Luhn. Stored only as its keyed hashes and masked form, never echoed.
     pub pan: String,
@@ -472,6 +508,21 @@ pub struct NewEnrolment {
     pub status: Option<String>,
     /// As `enrolled_at`, not before it; alone it means unenrolled.
     pub unenrolled_at: Option<String>,
+}
+
+/// Prints the card number masked, never in clear.
+impl std::fmt::Debug for NewEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewEnrolment")
+            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("aref", &self.aref)
+            .field("enrolled_at", &self.enrolled_at)
+            .field("product_code", &self.product_code)
+            .field("ica", &self.ica)
+            .field("status", &self.status)
+            .field("unenrolled_at", &self.unenrolled_at)
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -672,7 +723,7 @@ pub struct ImportReport {
 // Card transactions (the MRS feed's stand-in)
 
 /// One transaction of the feed.
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Default, Serialize, ToSchema)]
 #[schema(example = json!({"pan": "5105105105105100", "amount": "125.50", "currency": "EUR",
     "mcc": "5411", "occurred_at": "2026-11-20T14:05:00Z", "cleared_at": null,
     "external_id": "mrs-000123", "merchant_name": "Supermarket"}))]
@@ -694,6 +745,22 @@ pub struct NewCardTransaction {
     pub external_id: Option<String>,
     /// Up to 200 characters.
     pub merchant_name: Option<String>,
+}
+
+/// Prints the card number masked, never in clear.
+impl std::fmt::Debug for NewCardTransaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewCardTransaction")
+            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("amount", &self.amount)
+            .field("currency", &self.currency)
+            .field("mcc", &self.mcc)
+            .field("occurred_at", &self.occurred_at)
+            .field("cleared_at", &self.cleared_at)
+            .field("external_id", &self.external_id)
+            .field("merchant_name", &self.merchant_name)
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -741,6 +808,9 @@ pub struct RulesetSummary {
     pub product_codes: String,
     pub services: Vec<String>,
     pub icas: Vec<String>,
+    /// The issuer tenant that owns the ruleset (an issuer reads and writes its own only);
+    /// null = the platform (Admin and User).
+    pub owner_tenant_id: Option<String>,
     pub created_by: String,
     /// Epoch ms.
     pub created_at: i64,
@@ -954,7 +1024,7 @@ pub struct ConsentInput {
 // Try a card
 
 /// `POST /api/v1/admin/try-card`: a test card number at a location and time.
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Default, Serialize, ToSchema)]
 pub struct TryCardInput {
     /// 12–19 digits passing the Luhn check (spaces and dashes are ignored). Never echoed back.
     pub pan: String,
@@ -962,6 +1032,17 @@ pub struct TryCardInput {
     /// UTC, `YYYY-MM-DDTHH:MM` or RFC 3339; empty or absent = now.
     #[serde(default)]
     pub at: Option<String>,
+}
+
+/// Prints the card number masked, never in clear.
+impl std::fmt::Debug for TryCardInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TryCardInput")
+            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("location_id", &self.location_id)
+            .field("at", &self.at)
+            .finish()
+    }
 }
 
 /// The engine's decision, explained; nothing was recorded.

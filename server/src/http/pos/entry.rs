@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CheckRequest {
     /// Card number or wallet token number: 12–19 digits, Luhn-valid.
@@ -22,6 +22,17 @@ pub struct CheckRequest {
     pub expiry: Option<String>,
     /// `CONTACTLESS`, `CHIP`, `MAGSTRIPE` or `MANUAL`.
     pub entry_mode: String,
+}
+
+/// Prints the card number masked, never in clear.
+impl std::fmt::Debug for CheckRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckRequest")
+            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("expiry", &self.expiry.as_ref().map(|_| "**/**"))
+            .field("entry_mode", &self.entry_mode)
+            .finish()
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -51,6 +62,30 @@ fn terminal(t: &PosTerminal) -> TerminalRef {
         id: t.id.clone(),
         serial: t.serial_number.clone(),
         location_id: t.location_id.clone(),
+    }
+}
+
+/// The per-terminal velocity limit: a stolen terminal key must not be a card-testing oracle.
+/// Counted before the card number is looked at, so invalid card numbers count too.
+async fn velocity(b: &Backend, t: &PosTerminal) -> Result<(), PosError> {
+    let limit = b.settings.pos_velocity_per_minute;
+    if limit == 0 {
+        return Ok(());
+    }
+    let now = b.now_ms();
+    match app::backend::repo::velocity::admit(&b.db, &t.id, now, limit).await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            let window_end = app::backend::repo::velocity::window_of(now)
+                + app::backend::repo::velocity::WINDOW_MS;
+            let secs = ((window_end - now + 999) / 1000).max(1) as u64;
+            tracing::warn!(terminal = %t.serial_number, limit, "check_entry velocity limit reached");
+            Err(PosError::TooManyRequests(secs))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "velocity counter");
+            Err(PosError::Internal)
+        }
     }
 }
 
@@ -87,13 +122,15 @@ fn rejected(access_id: &str, code: RejectCode) -> Value {
 #[utoipa::path(post, tag = "pos", path = "/pos/check_entry", request_body = CheckRequest,
     responses((status = 200, description = "GRANTED or REJECTED with a reject code; every call records an operation"),
               (status = 400, description = "INVALID_REQUEST"), (status = 401, description = "UNAUTHORIZED"),
-              (status = 403, description = "TERMINAL_DISABLED")),
+              (status = 403, description = "TERMINAL_DISABLED"),
+              (status = 429, description = "TOO_MANY_REQUESTS: the terminal's per-minute velocity limit (`--pos-velocity-per-minute`, default 60) is reached; `Retry-After` tells when the next window opens")),
     security(("pos_jwt" = [])))]
 pub async fn check_entry(
     State(b): State<Backend>,
     t: PosTerminal,
     PosJson(req): PosJson<CheckRequest>,
 ) -> Result<Json<Value>, PosError> {
+    velocity(&b, &t).await?;
     let pan =
         Pan::parse(req.pan.trim()).map_err(|e| PosError::InvalidRequest(format!("pan: {e}")))?;
     if !matches!(

@@ -204,7 +204,7 @@ pub struct ReportRequest {
 }
 
 #[allow(dead_code)]
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportEntryDto {
     /// A UUID the terminal made when it admitted the entry: the idempotency key.
@@ -219,6 +219,20 @@ pub struct ReportEntryDto {
     pub adult_guests: u32,
     /// 0–100.
     pub child_guests: u32,
+}
+
+/// Prints the card number masked, never in clear.
+impl std::fmt::Debug for ReportEntryDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportEntryDto")
+            .field("offline_id", &self.offline_id)
+            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("occurred_at", &self.occurred_at)
+            .field("basis", &self.basis)
+            .field("adult_guests", &self.adult_guests)
+            .field("child_guests", &self.child_guests)
+            .finish()
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
