@@ -83,3 +83,44 @@ async fn open_lists_hear_of_new_and_changed_operations() {
         app.finish().await;
     }
 }
+
+/// One user holds at most `MAX_FEEDS_PER_USER` feeds on a server (tabs); the next is a 429 with
+/// `Retry-After`, while another user is not affected.
+#[tokio::test]
+async fn one_user_cannot_pin_more_than_a_few_feeds() {
+    for app in TestApp::each().await {
+        let cookie = app
+            .session_cookie("user@demo.example", &app.others_password)
+            .await;
+        let open = || {
+            app.http
+                .get(app.url("/api/panel/operations/events"))
+                .header("cookie", cookie.clone())
+                .send()
+        };
+        let mut feeds = Vec::new();
+        for _ in 0..server::http::live::MAX_FEEDS_PER_USER {
+            let resp = open().await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{}", app.db.name());
+            feeds.push(resp);
+        }
+        let refused = open().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.headers().contains_key("retry-after"));
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "too_many_requests", "{body}");
+
+        // The admin still gets one.
+        let admin = app
+            .http
+            .get(app.url("/api/panel/operations/events"))
+            .header("cookie", app.admin_cookie().await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(admin.status(), StatusCode::OK);
+        drop(feeds);
+        drop(admin);
+        app.finish().await;
+    }
+}

@@ -30,8 +30,26 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use std::io::{self, Read};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
 use utoipa::IntoParams;
+
+/// XLSX exports running at once on one server. Each holds a blocking thread, CPU and the
+/// writer's temp files for as long as the download lasts; beyond this, 503 with `Retry-After`
+/// (CSV exports are cheap streams and are not limited).
+pub const MAX_CONCURRENT_XLSX: usize = 2;
+
+static XLSX_SLOTS: Semaphore = Semaphore::const_new(MAX_CONCURRENT_XLSX);
+
+/// A slot for an XLSX export (held until its writer ends), or 503 when all are taken.
+fn xlsx_slot(format: Format) -> ApiResult<Option<SemaphorePermit<'static>>> {
+    match format {
+        Format::Csv => Ok(None),
+        Format::Xlsx => XLSX_SLOTS
+            .try_acquire()
+            .map(Some)
+            .map_err(|_| ApiError(AppError::Busy { retry_after_secs: 10 })),
+    }
+}
 
 /// The caller of a download: a bearer token (API) or the panel's session cookie.
 pub struct ExportCaller(pub Backend, pub Principal);
@@ -147,6 +165,23 @@ impl Cell {
             Cell::Time(ms) => fmt_time(*ms, "%Y-%m-%d %H:%M:%S"),
             Cell::Day(ms) => fmt_time(*ms, "%Y-%m-%d"),
         }
+    }
+}
+
+#[cfg(test)]
+mod xlsx_slot_tests {
+    use super::*;
+
+    #[test]
+    fn xlsx_exports_beyond_the_limit_are_busy_and_csv_is_not_limited() {
+        let held: Vec<_> = (0..MAX_CONCURRENT_XLSX)
+            .map(|_| xlsx_slot(Format::Xlsx).unwrap())
+            .collect();
+        let busy = xlsx_slot(Format::Xlsx).unwrap_err();
+        assert!(matches!(busy.0, AppError::Busy { retry_after_secs: 10 }));
+        assert!(xlsx_slot(Format::Csv).unwrap().is_none());
+        drop(held);
+        assert!(xlsx_slot(Format::Xlsx).unwrap().is_some());
     }
 }
 
@@ -441,7 +476,13 @@ fn csv_chunk(rows: &[Vec<String>]) -> Result<Bytes, io::Error> {
 }
 
 /// Start the export: the rows are produced by a task while the response streams.
-fn export(mut source: Audited, headers: Vec<String>, format: Format, name: &str) -> Response {
+fn export(
+    mut source: Audited,
+    headers: Vec<String>,
+    format: Format,
+    name: &str,
+    slot: Option<SemaphorePermit<'static>>,
+) -> Response {
     let (tx, rx) = mpsc::channel::<Chunk>(4);
     match format {
         Format::Csv => {
@@ -471,6 +512,7 @@ fn export(mut source: Audited, headers: Vec<String>, format: Format, name: &str)
         Format::Xlsx => {
             let handle = tokio::runtime::Handle::current();
             tokio::task::spawn_blocking(move || {
+                let _slot = slot;
                 // rust_xlsxwriter panics when its constant-memory temp files cannot be written
                 // (a full disk): end the download with an error rather than a truncated file.
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -669,6 +711,7 @@ pub async fn operations(
     let Query(params) = params.map_err(bad_query)?;
     let Query(filter) = q.map_err(bad_query)?;
     let format = format_of(&params)?;
+    let slot = xlsx_slot(format)?;
     match params.kind.as_deref().unwrap_or("detailed") {
         "detailed" => {
             let pages = reports::operations(&b, &p, &filter).await?;
@@ -679,6 +722,7 @@ pub async fn operations(
                 headers,
                 format,
                 "operations-detailed",
+                slot,
             ))
         }
         "summary" => {
@@ -690,6 +734,7 @@ pub async fn operations(
                 headers,
                 format,
                 "operations-summary",
+                slot,
             ))
         }
         _ => Err(invalid("kind", "summary or detailed")),
@@ -719,6 +764,7 @@ pub async fn cards(
     let Query(params) = params.map_err(bad_query)?;
     let Query(filter) = q.map_err(bad_query)?;
     let format = format_of(&params)?;
+    let slot = xlsx_slot(format)?;
     let pages = reports::cards(&b, &p, &filter).await?;
     let headers = CARD_HEADERS.iter().map(|s| s.to_string()).collect();
     let audit = audit_of(&b, &p, "export.cards", format, &filter, ip);
@@ -727,5 +773,6 @@ pub async fn cards(
         headers,
         format,
         "enrolled-cards",
+        slot,
     ))
 }
