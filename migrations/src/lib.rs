@@ -16,6 +16,7 @@ mod m0005_operations_live;
 mod m0006_acquirer_ledger;
 mod m0008_tenants_users;
 mod m0009_enrolments;
+mod m0012_location_capacity;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_acquirer_ledger::Migration),
             Box::new(m0008_tenants_users::Migration),
             Box::new(m0009_enrolments::Migration),
+            Box::new(m0012_location_capacity::Migration),
         ]
     }
 }

@@ -47,6 +47,9 @@ fn location() -> LocationInfo {
         service: "LOUNGE".into(),
         cooldown_minutes: None,
         currency: Some(Currency::PLN),
+        capacity: None,
+        occupancy: 0,
+        stay_minutes: 120,
     }
 }
 

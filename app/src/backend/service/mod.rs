@@ -3,6 +3,7 @@
 
 pub mod acquirer_ledger;
 pub mod auth;
+pub mod capacity;
 pub mod card_transactions;
 pub mod dashboard;
 pub mod data;

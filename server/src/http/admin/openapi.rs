@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         super::locations::list,
         super::locations::create,
         super::locations::get,
+        super::locations::occupancy,
         super::locations::update,
         super::locations::delete,
         super::locations::services,
