@@ -353,3 +353,81 @@ async fn stay_minutes_is_validated_and_defaults_to_120() {
         app.finish().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Moving a terminal (issue 19): the same helpers, another of the issue's items.
+
+/// A terminal moved to another location admits there (its operations land at the new
+/// location); unassigned, its checks answer `UNKNOWN_DEVICE`; assigned again, it works again.
+#[tokio::test]
+async fn a_moved_terminal_admits_at_its_new_location_and_an_unassigned_one_is_unknown() {
+    for app in TestApp::each().await {
+        let name = app.db.name();
+        let admin = app.admin_token().await;
+        let from = new_location(&app, &admin, "Old Lounge", 100, 120).await;
+        let to = new_location(&app, &admin, "New Lounge", 100, 120).await;
+        free_ruleset(&app, "446622", "9999", &from).await;
+        free_ruleset(&app, "446633", "9998", &to).await;
+        let t = paired(&app, &admin, &from, "MOVE-01", 2).await;
+        let card_from = luhn_complete("446622000000001");
+        let card_to = luhn_complete("446633000000001");
+        let move_to = |loc: Value| {
+            app.call(
+                Method::PUT,
+                "/api/v1/admin/terminals/MOVE-01/location",
+                &admin,
+                Some(json!({ "location_id": loc })),
+            )
+        };
+
+        let g = t.check(&card_from, "CONTACTLESS").await.unwrap();
+        assert_eq!(g["status"], "GRANTED", "{name}: {g}");
+        assert_eq!(g["location"]["id"], from.as_str());
+        let c = t
+            .confirm(g["accessId"].as_str().unwrap(), 0, 0)
+            .await
+            .unwrap();
+        assert_eq!(c["status"], "COMPLETED", "{name}: {c}");
+
+        let (s, body) = move_to(json!(to)).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let g = t.check(&card_to, "CONTACTLESS").await.unwrap();
+        assert_eq!(g["status"], "GRANTED", "{name}: {g}");
+        assert_eq!(g["location"]["id"], to.as_str());
+        let id = g["accessId"].as_str().unwrap().to_owned();
+        let op = operations::Entity::find_by_id(id.clone())
+            .one(&app.backend.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(op.location_id.as_deref(), Some(to.as_str()));
+        let c = t.confirm(&id, 0, 0).await.unwrap();
+        assert_eq!(c["status"], "COMPLETED", "{name}: {c}");
+        let (s, list) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/admin/locations/{to}/terminals"),
+                &admin,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(list.to_string().contains("MOVE-01"), "{list}");
+
+        let (s, body) = move_to(json!("no-such-location")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["error"]["fields"][0]["field"], "location_id", "{body}");
+
+        let (s, body) = move_to(Value::Null).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let g = t.check(&card_to, "CONTACTLESS").await.unwrap();
+        assert_eq!(g["status"], "REJECTED", "{name}: {g}");
+        assert_eq!(g["code"], "UNKNOWN_DEVICE", "{name}: {g}");
+
+        let (s, body) = move_to(json!(from)).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let g = t.check(&card_from, "CONTACTLESS").await.unwrap();
+        assert_eq!(g["status"], "GRANTED", "{name}: {g}");
+        app.finish().await;
+    }
+}

@@ -574,6 +574,32 @@ fn total_usage_cap_table() {
 }
 
 #[test]
+fn capacity_table() {
+    let cap = |capacity: Option<u32>, occupancy: u32| {
+        with(move |s| {
+            s.location.capacity = capacity;
+            s.location.occupancy = occupancy;
+        })
+    };
+    check(vec![
+        ("no capacity", cap(None, 1_000), Want::Free(R1)),
+        ("a seat left", cap(Some(5), 4), Want::Free(R1)),
+        ("full", cap(Some(5), 5), Want::No(LocationFull)),
+        ("over (capacity lowered)", cap(Some(5), 9), Want::No(LocationFull)),
+        ("capacity 0: closed", cap(Some(0), 0), Want::No(LocationFull)),
+        (
+            "limits beat full",
+            {
+                let mut s = cap(Some(1), 1);
+                s.card = None;
+                s
+            },
+            Want::No(MissingAccessRules),
+        ),
+    ]);
+}
+
+#[test]
 fn cooldown_table() {
     let cd = |minutes_ago: i64, status: OperationStatus, at: Uuid| {
         with(move |s| {

@@ -903,7 +903,8 @@ async fn confirm_claimed(
 ) -> Result<ConfirmOutcome, ConfirmError> {
     // At a location with a capacity, the guests must fit: their seats are reserved on the
     // grant (under the location's lease) before anything is authorized for them.
-    let seats = super::capacity::reserve_guests(b, &o, adults + children, claim).await;
+    let guests = split.free_adults + split.paid_adults + split.free_children + split.paid_children;
+    let seats = super::capacity::reserve_guests(b, &o, guests, claim).await;
     let refusal = match seats {
         Ok(super::capacity::GuestSeats::Reserved) => None,
         Ok(super::capacity::GuestSeats::Full) => Some(Ok(ConfirmOutcome::Declined {

@@ -165,6 +165,10 @@ pub fn routes() -> Router<AppState> {
             post(terminals::unpair),
         )
         .route(
+            "/api/v1/admin/terminals/{serial}/location",
+            axum::routing::put(terminals::move_terminal),
+        )
+        .route(
             "/api/v1/admin/terminals/{serial}",
             axum::routing::delete(terminals::delete),
         )

@@ -34,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         super::terminals::add,
         super::terminals::pairing_code,
         super::terminals::unpair,
+        super::terminals::move_terminal,
         super::terminals::delete,
         super::data::list_bins,
         super::data::import_bins,
