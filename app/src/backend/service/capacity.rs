@@ -56,35 +56,49 @@ pub async fn occupancy<C: ConnectionTrait>(
     until: Option<i64>,
     except: Option<&str>,
 ) -> ServiceResult<Occupancy> {
-    let people = Expr::cust(
-        "COALESCE(SUM(1 + free_adult_guests + paid_adult_guests + free_child_guests + paid_child_guests), 0)",
+    // One statement, so one snapshot: an entry that completes meanwhile is counted either as
+    // the open grant it was or as the completed entry it is, never missed.
+    let since = now_ms - stay_ms(l);
+    let people = Expr::cust_with_values(
+        "COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND occurred_at > ? \
+         THEN 1 + free_adult_guests + paid_adult_guests + free_child_guests + paid_child_guests \
+         ELSE 0 END), 0)",
+        [since],
+    );
+    let held = Expr::cust_with_values(
+        "COALESCE(SUM(CASE WHEN status = 'PENDING' AND expires_at > ? \
+         THEN 1 + reserved_guests ELSE 0 END), 0)",
+        [now_ms],
     );
     let mut q = operations::Entity::find()
         .select_only()
-        .column_as(people, "n")
+        .column_as(people, "people_in")
+        .column_as(held, "reserved")
         .filter(operations::Column::LocationId.eq(l.id.clone()))
-        .filter(operations::Column::Status.eq("COMPLETED"))
-        .filter(operations::Column::OccurredAt.gt(now_ms - stay_ms(l)));
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(operations::Column::Status.eq("COMPLETED"))
+                        .add(operations::Column::OccurredAt.gt(since)),
+                )
+                .add(
+                    sea_orm::Condition::all()
+                        .add(operations::Column::Status.eq("PENDING"))
+                        .add(operations::Column::ExpiresAt.gt(now_ms)),
+                ),
+        );
     if let Some(u) = until {
         q = q.filter(operations::Column::OccurredAt.lte(u));
     }
     if let Some(id) = except {
         q = q.filter(operations::Column::Id.ne(id));
     }
-    let people_in: Option<i64> = q.into_tuple().one(db).await?;
-    let mut q = operations::Entity::find()
-        .select_only()
-        .column_as(Expr::cust("COALESCE(SUM(1 + reserved_guests), 0)"), "n")
-        .filter(operations::Column::LocationId.eq(l.id.clone()))
-        .filter(operations::Column::Status.eq("PENDING"))
-        .filter(operations::Column::ExpiresAt.gt(now_ms));
-    if let Some(u) = until {
-        q = q.filter(operations::Column::OccurredAt.lte(u));
-    }
-    if let Some(id) = except {
-        q = q.filter(operations::Column::Id.ne(id));
-    }
-    let reserved: Option<i64> = q.into_tuple().one(db).await?;
+    let (people_in, reserved): (Option<i64>, Option<i64>) = q
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or((Some(0), Some(0)));
     let clamp = |n: Option<i64>| n.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
     Ok(Occupancy {
         people_in: clamp(people_in),
