@@ -315,7 +315,10 @@ async fn entries_older_than_the_stay_do_not_count() {
             .unwrap_or_else(|| panic!("no capacity step in {r}"));
         assert_eq!(step["passed"], false, "{step}");
         assert!(
-            step["detail"].as_str().unwrap().contains("1 of 1 people in"),
+            step["detail"]
+                .as_str()
+                .unwrap()
+                .contains("1 of 1 people in"),
             "{step}"
         );
 

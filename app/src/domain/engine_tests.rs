@@ -585,8 +585,16 @@ fn capacity_table() {
         ("no capacity", cap(None, 1_000), Want::Free(R1)),
         ("a seat left", cap(Some(5), 4), Want::Free(R1)),
         ("full", cap(Some(5), 5), Want::No(LocationFull)),
-        ("over (capacity lowered)", cap(Some(5), 9), Want::No(LocationFull)),
-        ("capacity 0: closed", cap(Some(0), 0), Want::No(LocationFull)),
+        (
+            "over (capacity lowered)",
+            cap(Some(5), 9),
+            Want::No(LocationFull),
+        ),
+        (
+            "capacity 0: closed",
+            cap(Some(0), 0),
+            Want::No(LocationFull),
+        ),
         (
             "limits beat full",
             {

@@ -4,8 +4,9 @@
 use super::common::{action_error, field_error, fmt_ms, form_error};
 use super::try_card::LocationTryCard;
 use crate::api::locations::{
-    get_location, list_locations, location_occupancy, list_services, list_terminals, AddTerminal, CreateLocation,
-    DeleteLocation, DeleteTerminal, IssuePairingCode, UnpairTerminal, UpdateLocation,
+    get_location, list_locations, list_services, list_terminals, location_occupancy, AddTerminal,
+    CreateLocation, DeleteLocation, DeleteTerminal, IssuePairingCode, UnpairTerminal,
+    UpdateLocation,
 };
 use crate::api::session::get_me;
 use crate::model::{

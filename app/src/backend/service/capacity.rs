@@ -59,17 +59,17 @@ pub async fn occupancy<C: ConnectionTrait>(
     // One statement, so one snapshot: an entry that completes meanwhile is counted either as
     // the open grant it was or as the completed entry it is, never missed.
     let since = now_ms - stay_ms(l);
-    let people = Expr::cust_with_values(
-        "COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND occurred_at > ? \
+    // The instants are this function's own integers (never input text), written inline: a
+    // bound parameter inside a custom expression is not portable between the two databases.
+    let people = Expr::cust(format!(
+        "COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND occurred_at > {since} \
          THEN 1 + free_adult_guests + paid_adult_guests + free_child_guests + paid_child_guests \
-         ELSE 0 END), 0)",
-        [since],
-    );
-    let held = Expr::cust_with_values(
-        "COALESCE(SUM(CASE WHEN status = 'PENDING' AND expires_at > ? \
-         THEN 1 + reserved_guests ELSE 0 END), 0)",
-        [now_ms],
-    );
+         ELSE 0 END), 0)"
+    ));
+    let held = Expr::cust(format!(
+        "COALESCE(SUM(CASE WHEN status = 'PENDING' AND expires_at > {now_ms} \
+         THEN 1 + reserved_guests ELSE 0 END), 0)"
+    ));
     let mut q = operations::Entity::find()
         .select_only()
         .column_as(people, "people_in")
@@ -94,11 +94,8 @@ pub async fn occupancy<C: ConnectionTrait>(
     if let Some(id) = except {
         q = q.filter(operations::Column::Id.ne(id));
     }
-    let (people_in, reserved): (Option<i64>, Option<i64>) = q
-        .into_tuple()
-        .one(db)
-        .await?
-        .unwrap_or((Some(0), Some(0)));
+    let (people_in, reserved): (Option<i64>, Option<i64>) =
+        q.into_tuple().one(db).await?.unwrap_or((Some(0), Some(0)));
     let clamp = |n: Option<i64>| n.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
     Ok(Occupancy {
         people_in: clamp(people_in),
@@ -128,7 +125,10 @@ pub async fn view(b: &Backend, p: &Principal, location_id: &str) -> ServiceResul
 pub enum Lease {
     /// The location has no capacity: nothing to count.
     Unlimited,
-    Held { location_id: String, holder: String },
+    Held {
+        location_id: String,
+        holder: String,
+    },
     /// Another decision held it for longer than [`LEASE_WAIT`].
     Busy,
 }
