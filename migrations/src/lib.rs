@@ -17,6 +17,7 @@ mod m0006_acquirer_ledger;
 mod m0008_tenants_users;
 mod m0009_enrolments;
 mod m0011_ruleset_owner;
+mod m0012_location_capacity;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_tenants_users::Migration),
             Box::new(m0009_enrolments::Migration),
             Box::new(m0011_ruleset_owner::Migration),
+            Box::new(m0012_location_capacity::Migration),
         ]
     }
 }

@@ -87,6 +87,7 @@ const TABLES: &[&str] = &[
     "enrolment_events",
     "acquirer_calls",
     "ruleset_cap_claims",
+    "location_capacity_claims",
     "mrs_sync_state",
 ];
 

@@ -76,6 +76,9 @@ fn fixture(matching: usize) -> Fixture {
         service: "LOUNGE".into(),
         cooldown_minutes: Some(30),
         currency: Some(Currency::PLN),
+        capacity: None,
+        occupancy: 0,
+        stay_minutes: 120,
     };
     let card = CardProfile {
         bin: "54123456".into(),

@@ -160,6 +160,7 @@ async fn new_location(app: &TestApp, name: &str) -> String {
         address: Set(None),
         cooldown_minutes: Set(None),
         capacity: Set(None),
+        stay_minutes: Set(120),
         time_zone: Set("Europe/Berlin".into()),
         tenant_id: Set(None),
         created_at: Set(0),

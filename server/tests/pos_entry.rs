@@ -359,6 +359,7 @@ async fn concurrent_terminals_never_spend_more_than_the_card_has() {
             address: Set(None),
             cooldown_minutes: Set(None),
             capacity: Set(None),
+            stay_minutes: Set(120),
             time_zone: Set("Europe/Berlin".into()),
             tenant_id: Set(None),
             created_at: Set(0),

@@ -1086,5 +1086,6 @@ fn operation_row(pan_hash: &str, at: i64) -> operations::ActiveModel {
         reversal_reason: Set(None),
         decision_json: Set(None),
         confirm_claim: Set(None),
+        reserved_guests: Set(0),
     }
 }

@@ -3,10 +3,10 @@
 #![allow(clippy::too_many_arguments)]
 
 #[cfg(feature = "ssr")]
-use crate::backend::service::{locations, terminals};
+use crate::backend::service::{capacity, locations, terminals};
 #[cfg(feature = "ssr")]
 use crate::model::LocationInput;
-use crate::model::{AppError, LocationFilter, LocationView, Page, ServiceView};
+use crate::model::{AppError, LocationFilter, LocationView, OccupancyView, Page, ServiceView};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +41,13 @@ pub async fn get_location(id: String) -> Result<LocationView, AppError> {
     Ok(locations::get(&b, &p, &id).await?)
 }
 
+/// The location's live occupancy now (people in, seats held, capacity).
+#[server(prefix = "/api/fn", endpoint = "locations/occupancy")]
+pub async fn location_occupancy(id: String) -> Result<OccupancyView, AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    Ok(capacity::view(&b, &p, &id).await?)
+}
+
 #[server(prefix = "/api/fn", endpoint = "locations/services")]
 pub async fn list_services() -> Result<Vec<ServiceView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
@@ -72,6 +79,7 @@ pub async fn create_location(
     address: Option<String>,
     cooldown_minutes: Option<String>,
     capacity: Option<String>,
+    stay_minutes: Option<String>,
     time_zone: Option<String>,
     tenant_id: Option<String>,
 ) -> Result<LocationView, AppError> {
@@ -85,6 +93,7 @@ pub async fn create_location(
         address,
         cooldown_minutes,
         capacity,
+        stay_minutes,
         time_zone,
         tenant_id,
     };
@@ -104,6 +113,7 @@ pub async fn update_location(
     address: Option<String>,
     cooldown_minutes: Option<String>,
     capacity: Option<String>,
+    stay_minutes: Option<String>,
     time_zone: Option<String>,
     tenant_id: Option<String>,
 ) -> Result<LocationView, AppError> {
@@ -117,6 +127,7 @@ pub async fn update_location(
         address,
         cooldown_minutes,
         capacity,
+        stay_minutes,
         time_zone,
         tenant_id,
     };

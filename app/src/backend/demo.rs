@@ -196,6 +196,7 @@ async fn seed_places(b: &Backend, now: i64) -> ServiceResult<()> {
             address: Set(address.map(str::to_owned)),
             cooldown_minutes: Set(cooldown),
             capacity: Set(None),
+            stay_minutes: Set(120),
             time_zone: Set(tz.into()),
             tenant_id: Set(tenant.map(str::to_owned)),
             created_at: Set(now),

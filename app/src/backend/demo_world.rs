@@ -369,6 +369,7 @@ async fn seed_history<C: sea_orm::ConnectionTrait>(
             ),
             decision_json: Set(None),
             confirm_claim: Set(None),
+            reserved_guests: Set(0),
         }
         .insert(db)
         .await?;

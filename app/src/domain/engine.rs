@@ -25,6 +25,10 @@
 //! 6. Nothing admits: `UNMET_REQUIREMENTS` when some matching ruleset had an entry left and
 //!    only its spend condition failed (the cardholder can still qualify — "contact your
 //!    bank"); otherwise `LIMIT_EXCEEDED`.
+//! 7. `LOCATION_FULL` — only when the card would otherwise be granted: the location has a
+//!    capacity and its live occupancy (a fact given in [`LocationInfo`]: people admitted within
+//!    the location's typical stay, plus the seats open grants reserve) leaves no seat for the
+//!    cardholder. Guests are checked against the seats left at confirm.
 //!
 //! # Counting
 //! Operations that count: `COMPLETED`, and `PENDING` whose `expires_at` is after `now` (a
@@ -215,10 +219,11 @@ pub enum RejectCode {
     MissingAccessRules,
     UnknownDevice,
     CooldownActive,
+    LocationFull,
 }
 
 impl RejectCode {
-    pub const ALL: [RejectCode; 9] = [
+    pub const ALL: [RejectCode; 10] = [
         RejectCode::CardAsiFailed,
         RejectCode::CardAuthInsufficientFunds,
         RejectCode::CardAmountAuthFailed,
@@ -228,6 +233,7 @@ impl RejectCode {
         RejectCode::MissingAccessRules,
         RejectCode::UnknownDevice,
         RejectCode::CooldownActive,
+        RejectCode::LocationFull,
     ];
 
     /// The wire code.
@@ -242,6 +248,7 @@ impl RejectCode {
             RejectCode::MissingAccessRules => "MISSING_ACCESS_RULES",
             RejectCode::UnknownDevice => "UNKNOWN_DEVICE",
             RejectCode::CooldownActive => "COOLDOWN_ACTIVE",
+            RejectCode::LocationFull => "LOCATION_FULL",
         }
     }
 
@@ -268,6 +275,9 @@ impl RejectCode {
             RejectCode::UnknownDevice => "The device is not assigned to any location.",
             RejectCode::CooldownActive => {
                 "The card was used at this location a short while ago. Please try again later."
+            }
+            RejectCode::LocationFull => {
+                "The location is full at the moment. Please try again later."
             }
         }
     }
@@ -383,6 +393,8 @@ pub enum TraceStepKind {
     CardholderEntry,
     Spend,
     Selected,
+    /// The location's live occupancy against its capacity.
+    Capacity,
 }
 
 /// One line of the "try a card" explanation.
@@ -1519,6 +1531,32 @@ fn run<T: Tracer>(input: &DecisionInput<'_>, tr: &mut T) -> Decision {
                 }
             ),
         );
+    }
+    // 7. Live capacity: the grant would admit the cardholder, one more person in.
+    if let Some(cap) = loc.capacity {
+        let full = loc.occupancy.saturating_add(1) > cap;
+        let explanation = format!(
+            "{} of {} people in (admitted within the last {} min); {}",
+            loc.occupancy,
+            cap,
+            loc.stay_minutes,
+            if full {
+                "the location is full"
+            } else {
+                "a seat is free"
+            }
+        );
+        if T::ON {
+            tr.push(
+                Some(best.rs.id),
+                TraceStepKind::Capacity,
+                !full,
+                explanation.clone(),
+            );
+        }
+        if full {
+            return reject(RejectCode::LocationFull, explanation, Some(best.rs.id));
+        }
     }
     Decision::Grant(grant)
 }

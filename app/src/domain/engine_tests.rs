@@ -47,6 +47,9 @@ fn location() -> LocationInfo {
         service: "LOUNGE".into(),
         cooldown_minutes: None,
         currency: Some(Currency::PLN),
+        capacity: None,
+        occupancy: 0,
+        stay_minutes: 120,
     }
 }
 
@@ -568,6 +571,40 @@ fn total_usage_cap_table() {
         period_days: Some(30),
     });
     assert_eq!(r.total_usage_window_start(now()), Some(month_ago));
+}
+
+#[test]
+fn capacity_table() {
+    let cap = |capacity: Option<u32>, occupancy: u32| {
+        with(move |s| {
+            s.location.capacity = capacity;
+            s.location.occupancy = occupancy;
+        })
+    };
+    check(vec![
+        ("no capacity", cap(None, 1_000), Want::Free(R1)),
+        ("a seat left", cap(Some(5), 4), Want::Free(R1)),
+        ("full", cap(Some(5), 5), Want::No(LocationFull)),
+        (
+            "over (capacity lowered)",
+            cap(Some(5), 9),
+            Want::No(LocationFull),
+        ),
+        (
+            "capacity 0: closed",
+            cap(Some(0), 0),
+            Want::No(LocationFull),
+        ),
+        (
+            "limits beat full",
+            {
+                let mut s = cap(Some(1), 1);
+                s.card = None;
+                s
+            },
+            Want::No(MissingAccessRules),
+        ),
+    ]);
 }
 
 #[test]

@@ -184,6 +184,9 @@ mod tests {
             service: "LOUNGE".into(),
             cooldown_minutes: None,
             currency: Some(Currency::PLN),
+            capacity: None,
+            occupancy: 0,
+            stay_minutes: 120,
         };
         let r = rs(Some(Limit::Count(4)), Some(Limit::Count(2)), Some(30));
         let index = RulesetIndex::new(vec![r.clone()]);

@@ -331,6 +331,14 @@ pub struct LocationInfo {
     /// Local currency, used to compare paid prices in different currencies and as the
     /// currency of a zero total when the ruleset has no prices.
     pub currency: Option<Currency>,
+    /// Most people in at once (live capacity); `None`: unlimited.
+    pub capacity: Option<u32>,
+    /// Live occupancy now: people admitted within the last `stay_minutes` (cardholders and
+    /// guests of completed entries) plus the seats open grants reserve. A fact gathered by
+    /// the caller; the engine only compares it with `capacity`.
+    pub occupancy: u32,
+    /// The location's typical stay (for the explanation).
+    pub stay_minutes: u32,
 }
 
 /// `t` minus `n` days, saturating at the earliest representable instant.

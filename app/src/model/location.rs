@@ -15,6 +15,8 @@ pub struct LocationView {
     pub address: Option<String>,
     pub cooldown_minutes: Option<i32>,
     pub capacity: Option<i32>,
+    /// The typical stay: an admitted person counts toward the live occupancy this long.
+    pub stay_minutes: i32,
     pub time_zone: String,
     pub tenant_id: Option<String>,
     pub created_at: i64,
@@ -53,6 +55,9 @@ pub struct LocationInput {
     pub cooldown_minutes: Option<String>,
     #[serde(default, deserialize_with = "num_or_text")]
     pub capacity: Option<String>,
+    /// Minutes; empty: the default [`DEFAULT_STAY_MINUTES`].
+    #[serde(default, deserialize_with = "num_or_text")]
+    pub stay_minutes: Option<String>,
     #[serde(default)]
     pub time_zone: Option<String>,
     #[serde(default)]
@@ -80,9 +85,26 @@ pub struct ValidLocation {
     pub address: Option<String>,
     pub cooldown_minutes: Option<i32>,
     pub capacity: Option<i32>,
+    pub stay_minutes: i32,
     pub time_zone: String,
     pub tenant_id: Option<String>,
 }
+
+/// A location's live occupancy now: people admitted within its typical stay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OccupancyView {
+    /// Cardholders and guests of completed entries within the last `stay_minutes`.
+    pub people_in: u32,
+    /// Seats held by open grants (not yet confirmed).
+    pub reserved: u32,
+    pub capacity: Option<i32>,
+    pub stay_minutes: i32,
+}
+
+/// The typical stay when none is given.
+pub const DEFAULT_STAY_MINUTES: i32 = 120;
+/// The longest typical stay accepted (one week).
+pub const MAX_STAY_MINUTES: i32 = 10_080;
 
 pub const SERVICE_CODES: [(&str, &str); 2] = [("LOUNGE", "Lounge"), ("FAST_LINE", "Fast Line")];
 
@@ -158,6 +180,19 @@ impl LocationInput {
             &mut errors,
         );
         let capacity = bounded_int(&self.capacity, "capacity", 1_000_000, &mut errors);
+        let stay_minutes = match opt(&self.stay_minutes) {
+            None => DEFAULT_STAY_MINUTES,
+            Some(s) => match s.parse::<i32>() {
+                Ok(n) if (1..=MAX_STAY_MINUTES).contains(&n) => n,
+                _ => {
+                    errors.push(FieldError::new(
+                        "stay_minutes",
+                        format!("A whole number of minutes from 1 to {MAX_STAY_MINUTES}."),
+                    ));
+                    DEFAULT_STAY_MINUTES
+                }
+            },
+        };
         let time_zone = opt(&self.time_zone).unwrap_or_else(|| "UTC".to_owned());
         let tz_ok = time_zone.len() <= 64
             && time_zone
@@ -181,6 +216,7 @@ impl LocationInput {
             address,
             cooldown_minutes,
             capacity,
+            stay_minutes,
             time_zone,
             tenant_id: opt(&self.tenant_id),
         })
@@ -210,6 +246,7 @@ mod tests {
         assert_eq!(v.country, "POL");
         assert_eq!(v.cooldown_minutes, Some(15));
         assert_eq!(v.time_zone, "UTC");
+        assert_eq!(v.stay_minutes, DEFAULT_STAY_MINUTES);
     }
 
     #[test]
@@ -222,6 +259,7 @@ mod tests {
             city: "".into(),
             cooldown_minutes: Some("-1".into()),
             capacity: Some("x".into()),
+            stay_minutes: Some("0".into()),
             time_zone: Some("Not a zone!".into()),
             ..Default::default()
         };
@@ -241,6 +279,7 @@ mod tests {
                 "city",
                 "cooldown_minutes",
                 "capacity",
+                "stay_minutes",
                 "time_zone"
             ]
         );

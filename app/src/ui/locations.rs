@@ -4,8 +4,9 @@
 use super::common::{action_error, field_error, fmt_ms, form_error};
 use super::try_card::LocationTryCard;
 use crate::api::locations::{
-    get_location, list_locations, list_services, list_terminals, AddTerminal, CreateLocation,
-    DeleteLocation, DeleteTerminal, IssuePairingCode, UnpairTerminal, UpdateLocation,
+    get_location, list_locations, list_services, list_terminals, location_occupancy, AddTerminal,
+    CreateLocation, DeleteLocation, DeleteTerminal, IssuePairingCode, UnpairTerminal,
+    UpdateLocation,
 };
 use crate::api::session::get_me;
 use crate::model::{
@@ -176,6 +177,7 @@ fn input_from(ev: &leptos::ev::SubmitEvent) -> LocationInput {
         address: o("address"),
         cooldown_minutes: o("cooldown_minutes"),
         capacity: o("capacity"),
+        stay_minutes: o("stay_minutes"),
         time_zone: o("time_zone"),
         tenant_id: o("tenant_id"),
     }
@@ -216,6 +218,7 @@ fn LocationFields(
         address: None,
         cooldown_minutes: None,
         capacity: None,
+        stay_minutes: crate::model::DEFAULT_STAY_MINUTES,
         time_zone: "UTC".into(),
         tenant_id: None,
         created_at: 0,
@@ -279,6 +282,10 @@ fn LocationFields(
         <input id="capacity" name="capacity" inputmode="numeric"
             value=l.capacity.map(|c| c.to_string()).unwrap_or_default()/>
         {field_error(result, "capacity")}
+        <label for="stay_minutes">"Typical stay in minutes (how long an admitted person counts toward the occupancy)"</label>
+        <input id="stay_minutes" name="stay_minutes" inputmode="numeric"
+            value=l.stay_minutes.to_string()/>
+        {field_error(result, "stay_minutes")}
         <label for="time_zone">"Time zone"</label>
         <input id="time_zone" name="time_zone" value=l.time_zone placeholder="Europe/Warsaw"/>
         {field_error(result, "time_zone")}
@@ -344,6 +351,42 @@ pub fn EditLocationPage() -> impl IntoView {
     }
 }
 
+/// "12 of 40 people in (3 seats held by open grants)": the live occupancy now.
+#[component]
+fn Occupancy(id: String) -> impl IntoView {
+    let occ = Resource::new(move || id.clone(), location_occupancy);
+    view! {
+        <Suspense fallback=|| view! { <span class="muted">"…"</span> }>
+            {move || Suspend::new(async move {
+                match occ.await {
+                    Ok(o) => {
+                        let people = match o.capacity {
+                            Some(c) => format!("{} of {} people in", o.people_in, c),
+                            None => format!("{} people in (no capacity set)", o.people_in),
+                        };
+                        let held = if o.reserved > 0 {
+                            format!(", {} seat(s) held by open grants", o.reserved)
+                        } else {
+                            String::new()
+                        };
+                        let full = o
+                            .capacity
+                            .is_some_and(|c| i64::from(o.people_in) + i64::from(o.reserved) >= i64::from(c));
+                        view! {
+                            <span class="occupancy" data-full=full.to_string()>
+                                {format!("{people}{held} — admitted within the last {} min", o.stay_minutes)}
+                                {full.then(|| view! { <strong>" · full"</strong> })}
+                            </span>
+                        }
+                        .into_any()
+                    }
+                    Err(e) => view! { <span class="form-error">{e.to_string()}</span> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn LocationDetailsPage() -> impl IntoView {
     let params = use_params_map();
@@ -392,7 +435,9 @@ pub fn LocationDetailsPage() -> impl IntoView {
                                 <dt>"City"</dt><dd>{l.city.clone()}</dd>
                                 <dt>"Address"</dt><dd>{l.address.clone().unwrap_or_else(|| "—".into())}</dd>
                                 <dt>"Cooldown period"</dt><dd>{l.cooldown_minutes.map(|c| format!("{c} min")).unwrap_or_else(|| "—".into())}</dd>
-                                <dt>"Capacity"</dt><dd>{l.capacity.map(|c| c.to_string()).unwrap_or_else(|| "—".into())}</dd>
+                                <dt>"Capacity"</dt><dd>{l.capacity.map(|c| c.to_string()).unwrap_or_else(|| "— (unlimited)".into())}</dd>
+                                <dt>"Typical stay"</dt><dd>{format!("{} min", l.stay_minutes)}</dd>
+                                <dt>"Occupancy now"</dt><dd><Occupancy id=l.id.clone()/></dd>
                                 <dt>"Time zone"</dt><dd>{l.time_zone.clone()}</dd>
                                 <dt>"Created"</dt><dd>{format!("{} by {}", fmt_ms(l.created_at), l.created_by)}</dd>
                                 <dt>"Modified"</dt><dd>{format!("{} by {}", fmt_ms(l.updated_at), l.modified_by)}</dd>

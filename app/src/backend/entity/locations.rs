@@ -15,6 +15,8 @@ pub struct Model {
     pub address: Option<String>,
     pub cooldown_minutes: Option<i32>,
     pub capacity: Option<i32>,
+    /// Typical stay in minutes (live occupancy window); m0012.
+    pub stay_minutes: i32,
     pub time_zone: String,
     pub tenant_id: Option<String>,
     pub created_at: i64,

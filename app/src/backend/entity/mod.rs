@@ -14,6 +14,7 @@ pub mod documents;
 pub mod enrolled_cards;
 pub mod enrolment_events;
 pub mod fx_rates;
+pub mod location_capacity_claims;
 pub mod locations;
 pub mod mrs_sync_state;
 pub mod operations;

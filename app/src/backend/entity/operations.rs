@@ -52,6 +52,8 @@ pub struct Model {
     pub decision_json: Option<String>,
     /// The confirm that owns this grant while it talks to the acquirer (migration m0006).
     pub confirm_claim: Option<String>,
+    /// Guest seats an open grant holds at a capped location while its confirm runs (m0012).
+    pub reserved_guests: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

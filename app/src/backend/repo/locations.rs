@@ -94,6 +94,7 @@ pub fn view(l: locations::Model, service_names: &HashMap<String, String>) -> Loc
         address: l.address,
         cooldown_minutes: l.cooldown_minutes,
         capacity: l.capacity,
+        stay_minutes: l.stay_minutes,
         time_zone: l.time_zone,
         tenant_id: l.tenant_id,
         created_at: l.created_at,

@@ -5,6 +5,10 @@
 //! *before* the card's history is read, and released only after the operation that used it
 //! is committed; so every decision for a card sees every earlier entry of that card, on any
 //! app server, and two terminals can never spend the same last entry.
+//!
+//! At a location with a capacity, the live occupancy is counted and the grant (a held seat)
+//! written under the location's lease, and a confirm's guests reserve their seats the same way
+//! before anything is authorized ([`super::capacity`]).
 
 use super::super::acquirer::{bounded, idem_key, AcqOutcome, AcqResponse, CallKind};
 use super::super::entity::{card_holds, locations, operations};
@@ -101,7 +105,28 @@ pub(super) fn location_info(l: &locations::Model) -> ServiceResult<LocationInfo>
         service: l.service_code.clone(),
         cooldown_minutes: l.cooldown_minutes.map(|m| m.max(0) as u32),
         currency: local_currency(&l.country),
+        // Live capacity is a fact of a live decision only (see [`with_occupancy`]); an
+        // offline entry has already happened.
+        capacity: None,
+        occupancy: 0,
+        stay_minutes: l.stay_minutes.max(1) as u32,
     })
+}
+
+/// Give the facts the location's capacity and live occupancy (see [`super::capacity`]).
+async fn with_occupancy<C: ConnectionTrait>(
+    db: &C,
+    f: &mut Facts,
+    l: &locations::Model,
+    now_ms: i64,
+    until: Option<i64>,
+) -> ServiceResult<()> {
+    if let Some(cap) = l.capacity {
+        let o = super::capacity::occupancy(db, l, now_ms, until, None).await?;
+        f.location.capacity = Some(cap.max(0) as u32);
+        f.location.occupancy = o.total();
+    }
+    Ok(())
 }
 
 /// The location's currency, to compare prices in different currencies.
@@ -481,6 +506,7 @@ fn base_operation(
         reversal_reason: Set(None),
         decision_json: Set(None),
         confirm_claim: Set(None),
+        reserved_guests: Set(0),
     }
 }
 
@@ -548,6 +574,44 @@ async fn decide_and_record(
     now: DateTime<Utc>,
     expires_at: i64,
 ) -> ServiceResult<CheckOutcome> {
+    // At a location with a capacity, the occupancy is counted and the grant (a reserved
+    // seat) written under the location's lease.
+    let seat = super::capacity::lease(b, location, op_id).await?;
+    if seat == super::capacity::Lease::Busy {
+        let mut op = op;
+        op.reject_code = Set(Some(RejectCode::TemporarilyBlocked.as_str().to_owned()));
+        op.insert(&b.db).await?;
+        return Ok(CheckOutcome::Rejected {
+            access_id: op_id.to_owned(),
+            code: RejectCode::TemporarilyBlocked,
+        });
+    }
+    let written = decide_and_write(b, op, op_id, pan, pan_hash, location, now, expires_at).await;
+    super::capacity::release(b, &seat).await;
+    let (op, grant) = match written? {
+        Ok(pair) => pair,
+        Err(code) => {
+            return Ok(CheckOutcome::Rejected {
+                access_id: op_id.to_owned(),
+                code,
+            })
+        }
+    };
+    acquire_and_record(b, op_id, pan, location, expires_at, op, grant).await
+}
+
+/// Decide and write the decision (a grant: `PENDING`). `Err(code)` inside: rejected (written).
+#[allow(clippy::too_many_arguments)]
+async fn decide_and_write(
+    b: &Backend,
+    op: operations::ActiveModel,
+    op_id: &str,
+    pan: &Pan,
+    pan_hash: &str,
+    location: &locations::Model,
+    now: DateTime<Utc>,
+    expires_at: i64,
+) -> ServiceResult<Result<(operations::ActiveModel, Grant), RejectCode>> {
     // A grant under a ruleset's total-usage cap is decided again, and written, under the
     // cap's lease: its count then includes every other card's grant.
     let mut leased: Option<CapKey> = None;
@@ -575,10 +639,7 @@ async fn decide_and_record(
             let mut op = op;
             op.reject_code = Set(Some(RejectCode::TemporarilyBlocked.as_str().to_owned()));
             op.insert(&b.db).await?;
-            return Ok(CheckOutcome::Rejected {
-                access_id: op_id.to_owned(),
-                code: RejectCode::TemporarilyBlocked,
-            });
+            return Ok(Err(RejectCode::TemporarilyBlocked));
         }
         break write_decision(b, op, decision, expires_at).await;
     };
@@ -586,17 +647,20 @@ async fn decide_and_record(
         let granted = matches!(written, Ok(Ok(_)));
         release_cap(b, &key, op_id, granted).await;
     }
-    let (mut op, grant) = match written? {
-        Ok(pair) => pair,
-        Err(code) => {
-            return Ok(CheckOutcome::Rejected {
-                access_id: op_id.to_owned(),
-                code,
-            })
-        }
-    };
+    written
+}
 
-    // The grant is written (it counts); now the acquirer, each call in the ledger.
+/// The grant is written (it counts, and holds its seat); now the acquirer, each call in the
+/// ledger.
+async fn acquire_and_record(
+    b: &Backend,
+    op_id: &str,
+    pan: &Pan,
+    location: &locations::Model,
+    expires_at: i64,
+    mut op: operations::ActiveModel,
+    grant: Grant,
+) -> ServiceResult<CheckOutcome> {
     let timeout = b.settings.acquirer_timeout;
     let asi_key = idem_key(op_id, CallKind::AccountStatus, 0);
     let asi = bounded(timeout, b.acquirer.account_status(pan.digits(), &asi_key)).await;
@@ -674,7 +738,8 @@ async fn decide_round(
     now: DateTime<Utc>,
 ) -> ServiceResult<(operations::ActiveModel, Decision, Option<CapKey>)> {
     let mut op = op.clone();
-    let facts = gather(&b.db, pan, pan_hash, location, now).await?;
+    let mut facts = gather(&b.db, pan, pan_hash, location, now).await?;
+    with_occupancy(&b.db, &mut facts, location, now.timestamp_millis(), None).await?;
     if let Some(card) = &facts.card {
         op.ica = Set(Some(card.ica.clone()));
         op.ica_name = Set(Some(card.issuer_name.clone()));
@@ -836,6 +901,34 @@ async fn confirm_claimed(
     split: GuestSplit,
     claim: &str,
 ) -> Result<ConfirmOutcome, ConfirmError> {
+    // At a location with a capacity, the guests must fit: their seats are reserved on the
+    // grant (under the location's lease) before anything is authorized for them.
+    let guests = split.free_adults + split.paid_adults + split.free_children + split.paid_children;
+    let seats = super::capacity::reserve_guests(b, &o, guests, claim).await;
+    let refusal = match seats {
+        Ok(super::capacity::GuestSeats::Reserved) => None,
+        Ok(super::capacity::GuestSeats::Full) => Some(Ok(ConfirmOutcome::Declined {
+            access_id: o.id.clone(),
+            code: RejectCode::LocationFull,
+        })),
+        Ok(super::capacity::GuestSeats::Busy) => Some(Err(ConfirmError::InProgress)),
+        Err(e) => Some(Err(e.into())),
+    };
+    if let Some(answer) = refusal {
+        // Refused: the grant stays open (the terminal may confirm fewer guests).
+        operations::Entity::update_many()
+            .col_expr(
+                operations::Column::ConfirmClaim,
+                Option::<String>::None.into(),
+            )
+            .col_expr(operations::Column::ReservedGuests, 0i32.into())
+            .col_expr(operations::Column::UpdatedAt, b.now_ms().into())
+            .filter(operations::Column::Id.eq(o.id.clone()))
+            .filter(operations::Column::ConfirmClaim.eq(claim))
+            .exec(&b.db)
+            .await?;
+        return answer;
+    }
     // The cardholder's own price was authorized at check; paid guests are an additional
     // authorization now, against the check-time reference.
     let guests_minor = split.total.minor()
@@ -895,6 +988,7 @@ async fn confirm_claimed(
             // Declined: the grant stays open (the terminal may confirm fewer guests).
             operations::Entity::update_many()
                 .col_expr(operations::Column::CardAuthResponseCode, auth_code.into())
+                .col_expr(operations::Column::ReservedGuests, 0i32.into())
                 .col_expr(
                     operations::Column::ConfirmClaim,
                     Option::<String>::None.into(),
@@ -1033,6 +1127,8 @@ pub async fn explain(
         .one(&b.db)
         .await?
         .ok_or_else(|| ServiceError::field("location_id", "Unknown location."))?;
-    let facts = gather(&b.db, pan, &b.keys.pan_hash(pan.digits()), &location, at).await?;
+    let mut facts = gather(&b.db, pan, &b.keys.pan_hash(pan.digits()), &location, at).await?;
+    let at_ms = at.timestamp_millis();
+    with_occupancy(&b.db, &mut facts, &location, at_ms, Some(at_ms)).await?;
     Ok(decide_on(&facts, at))
 }

@@ -112,6 +112,7 @@ pub async fn create(
         address: Set(v.address),
         cooldown_minutes: Set(v.cooldown_minutes),
         capacity: Set(v.capacity),
+        stay_minutes: Set(v.stay_minutes),
         time_zone: Set(v.time_zone),
         tenant_id: Set(v.tenant_id),
         created_at: Set(now),
@@ -164,6 +165,7 @@ pub async fn update(
     m.address = Set(v.address);
     m.cooldown_minutes = Set(v.cooldown_minutes);
     m.capacity = Set(v.capacity);
+    m.stay_minutes = Set(v.stay_minutes);
     m.time_zone = Set(v.time_zone);
     m.tenant_id = Set(v.tenant_id);
     m.updated_at = Set(b.now_ms());

@@ -4,6 +4,7 @@
 pub mod acquirer_ledger;
 pub mod audit_log;
 pub mod auth;
+pub mod capacity;
 pub mod card_transactions;
 pub mod dashboard;
 pub mod data;

@@ -835,6 +835,7 @@ async fn decide_entry<C: sea_orm::ConnectionTrait>(
         reversal_reason: Set(None),
         decision_json: Set(None),
         confirm_claim: Set(None),
+        reserved_guests: Set(0),
     };
     let Some((loc, info)) = location else {
         // A terminal without a location: nothing covers the entry; it is kept, flagged.

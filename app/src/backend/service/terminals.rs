@@ -237,6 +237,41 @@ pub async fn unpair(b: &Backend, p: &Principal, serial: &str) -> ServiceResult<T
     Ok(view(t))
 }
 
+/// Move a terminal to another location (`Some`), or unassign it from any (`None`): its next
+/// check answers `UNKNOWN_DEVICE` until it is assigned again. Its key and pairing stay, so a
+/// moved terminal works at once at its new location; its earlier operations keep theirs.
+/// A scoped caller moves only between its own tenant's locations.
+pub async fn move_to(
+    b: &Backend,
+    p: &Principal,
+    serial: &str,
+    location_id: Option<&str>,
+) -> ServiceResult<TerminalView> {
+    let t = terminal_in_scope(b, p, Capability::LocationsManage, serial).await?;
+    if let Some(l) = location_id {
+        location_in_scope(b, p, Capability::LocationsManage, l)
+            .await
+            .map_err(|e| match e {
+                ServiceError::NotFound => ServiceError::field("location_id", "Unknown location."),
+                e => e,
+            })?;
+    }
+    let now = b.now_ms();
+    let id = t.id.clone();
+    let mut m: terminals::ActiveModel = t.into();
+    m.location_id = Set(location_id.map(str::to_owned));
+    m.updated_at = Set(now);
+    let t = m.update(&b.db).await?;
+    let kind = if location_id.is_some() {
+        "terminal_moved"
+    } else {
+        "terminal_unassigned"
+    };
+    event(&b.db, &id, kind, Some(&p.user_id), now).await?;
+    record(b, p, "terminal.move", serial).await;
+    Ok(view(t))
+}
+
 pub async fn delete(b: &Backend, p: &Principal, serial: &str) -> ServiceResult<()> {
     let t = terminal_in_scope(b, p, Capability::LocationsManage, serial).await?;
     terminals::Entity::delete_by_id(t.id).exec(&b.db).await?;

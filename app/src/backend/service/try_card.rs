@@ -164,6 +164,7 @@ fn step_name(k: TraceStepKind) -> &'static str {
         TraceStepKind::CardholderEntry => "Cardholder entries",
         TraceStepKind::Spend => "Spend",
         TraceStepKind::Selected => "Selected",
+        TraceStepKind::Capacity => "Capacity (live occupancy)",
     }
 }
 

@@ -5,8 +5,8 @@ use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::{bad_body, bad_query};
-use app::backend::service::locations;
-use app::model::{LocationFilter, LocationInput, LocationView, Page, ServiceView};
+use app::backend::service::{capacity, locations};
+use app::model::{LocationFilter, LocationInput, LocationView, OccupancyView, Page, ServiceView};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -63,12 +63,32 @@ pub async fn get(
     Ok(Json(locations::get(&b, &p, &id).await?))
 }
 
+/// Live occupancy of a location
+///
+/// People admitted (cardholders and guests of completed entries, reversals excluded) within
+/// the location's `stay_minutes`, the seats open grants hold, and the capacity.
+#[utoipa::path(get, path = "/api/v1/admin/locations/{id}/occupancy", tag = "admin", operation_id = "location_occupancy",
+    params(("id" = String, Path, description = "Location id")),
+    responses(
+        (status = 200, description = "The occupancy now", body = schema::OccupancyView),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not view locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+        (status = 404, description = "not_found: no such location, or not the caller's tenant's", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn occupancy(
+    ApiCaller(b, p): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OccupancyView>> {
+    Ok(Json(capacity::view(&b, &p, &id).await?))
+}
+
 /// Create a location
 #[utoipa::path(post, path = "/api/v1/admin/locations", tag = "admin", operation_id = "create_location",
     request_body = schema::LocationInput,
     responses(
         (status = 201, description = "The new location", body = schema::LocationView),
-        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `time_zone`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `stay_minutes`, `time_zone`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not manage locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
     ),
@@ -90,7 +110,7 @@ pub async fn create(
     request_body = schema::LocationInput,
     responses(
         (status = 200, description = "The updated location", body = schema::LocationView),
-        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `time_zone`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `stay_minutes`, `time_zone`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not manage locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
         (status = 404, description = "not_found: no such location, or not the caller's tenant's", body = ApiErrorBody),

@@ -120,6 +120,10 @@ pub fn routes() -> Router<AppState> {
                 .put(locations::update)
                 .delete(locations::delete),
         )
+        .route(
+            "/api/v1/admin/locations/{id}/occupancy",
+            get(locations::occupancy),
+        )
         .route("/api/v1/admin/try-card", post(try_card::try_card))
         .route("/api/v1/auth/password", post(auth::change_password))
         .route(
@@ -161,6 +165,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/admin/terminals/{serial}/unpair",
             post(terminals::unpair),
+        )
+        .route(
+            "/api/v1/admin/terminals/{serial}/location",
+            axum::routing::put(terminals::move_terminal),
         )
         .route(
             "/api/v1/admin/terminals/{serial}",

@@ -574,6 +574,19 @@ pub struct LocationFilter {
     pub service: Option<String>,
 }
 
+/// A location's live occupancy now.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct OccupancyView {
+    /// Cardholders and guests of completed entries within the last `stay_minutes`
+    /// (reversed entries excluded).
+    pub people_in: u32,
+    /// Seats held by open grants (granted, not yet confirmed nor expired).
+    pub reserved: u32,
+    /// Most people in at once; none: unlimited.
+    pub capacity: Option<i32>,
+    pub stay_minutes: i32,
+}
+
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct LocationView {
     pub id: String,
@@ -585,7 +598,10 @@ pub struct LocationView {
     pub city: String,
     pub address: Option<String>,
     pub cooldown_minutes: Option<i32>,
+    /// Most people in at once (live occupancy); none: unlimited.
     pub capacity: Option<i32>,
+    /// Typical stay in minutes: an admitted person counts toward the occupancy this long.
+    pub stay_minutes: i32,
     /// IANA time zone.
     pub time_zone: String,
     pub tenant_id: Option<String>,
@@ -621,6 +637,11 @@ pub struct LocationInput {
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
     pub capacity: Option<String>,
+    /// Typical stay in minutes, 1 to 10080 (default 120): how long an admitted person counts
+    /// toward the live occupancy.
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub stay_minutes: Option<String>,
     /// IANA time zone, e.g. Europe/Warsaw.
     #[serde(default)]
     pub time_zone: Option<String>,
@@ -1148,6 +1169,7 @@ mod tests {
         mirrors::<CardDetail, m::CardDetail>(&[]);
         mirrors::<CardVisits, m::CardVisits>(&[]);
         mirrors::<LocationView, m::LocationView>(&[]);
+        mirrors::<OccupancyView, m::OccupancyView>(&[]);
         mirrors::<LocationInput, m::LocationInput>(&[]);
         mirrors::<ServiceView, m::ServiceView>(&[]);
         mirrors::<LocationTerminal, t::TerminalView>(&[]);

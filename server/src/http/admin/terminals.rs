@@ -104,6 +104,43 @@ pub async fn unpair(
     Ok(Json(terminals::unpair(&b, &p, &serial).await?))
 }
 
+/// Where to move a terminal.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MoveTerminal {
+    /// The new location; `null` unassigns the terminal from any location (its checks then
+    /// answer `UNKNOWN_DEVICE`).
+    pub location_id: Option<String>,
+}
+
+/// Move or unassign a terminal
+///
+/// Move a terminal to another location, or unassign it (`location_id: null`); the pairing
+/// stays. An unassigned terminal's checks answer `UNKNOWN_DEVICE`.
+#[utoipa::path(put, path = "/api/v1/admin/terminals/{serial}/location", tag = "admin", operation_id = "move_terminal",
+    params(("serial" = String, Path, description = "The terminal's serial number")),
+    request_body = MoveTerminal,
+    responses(
+        (status = 200, description = "The terminal at its new location", body = schema::LocationTerminal),
+        (status = 400, description = "invalid_request: `location_id` names no location the caller may manage, or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "forbidden: the role may not manage locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
+        (status = 404, description = "not_found: no terminal with this serial number, or not at the caller's tenant's locations", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn move_terminal(
+    ApiCaller(b, p): ApiCaller,
+    Path(serial): Path<String>,
+    body: Result<Json<MoveTerminal>, JsonRejection>,
+) -> ApiResult<Json<TerminalView>> {
+    let Json(req) = body.map_err(bad_body)?;
+    let to = req
+        .location_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    Ok(Json(terminals::move_to(&b, &p, &serial, to).await?))
+}
+
 /// Delete a terminal
 #[utoipa::path(delete, path = "/api/v1/admin/terminals/{serial}", tag = "admin", operation_id = "delete_terminal",
     params(("serial" = String, Path, description = "The terminal's serial number")),

@@ -172,7 +172,7 @@ pub async fn check_entry(
 }
 
 #[utoipa::path(post, tag = "pos", path = "/pos/confirm_entry", request_body = ConfirmRequest,
-    responses((status = 200, description = "COMPLETED, or REJECTED when the guests' amount authorization is declined (the grant stays open)"),
+    responses((status = 200, description = "COMPLETED, or REJECTED when the guests' amount authorization is declined or, with LOCATION_FULL, when the guests don't fit in the location's capacity (the grant stays open; confirm fewer guests)"),
               (status = 400, description = "INVALID_REQUEST (guests above max or available)"), (status = 404, description = "ACCESS_NOT_FOUND"),
               (status = 409, description = "ACCESS_EXPIRED or ALREADY_CONFIRMED")),
     security(("pos_jwt" = [])))]
