@@ -890,7 +890,16 @@ async fn migration_assigns_existing_rulesets_an_owner() {
             opts.set_schema_search_path(schema.clone());
         }
         let conn = sea_orm::Database::connect(opts).await.unwrap();
-        migrations::Migrator::down(&conn, Some(1)).await.unwrap();
+        // m0011 and every migration after it.
+        let since_m0011 = migrations::Migrator::migrations()
+            .iter()
+            .rev()
+            .take_while(|m| m.name() != "m0011_ruleset_owner")
+            .count() as u32
+            + 1;
+        migrations::Migrator::down(&conn, Some(since_m0011))
+            .await
+            .unwrap();
         migrations::Migrator::up(&conn, None).await.unwrap();
         for ((label, _, _, want), id) in cases.iter().zip(&ids) {
             let row = rulesets::Entity::find_by_id(id.clone())

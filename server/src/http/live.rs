@@ -37,7 +37,10 @@ struct FeedSlot(String);
 impl FeedSlot {
     fn take(user_id: &str) -> Option<FeedSlot> {
         let mut open = OPEN_FEEDS.lock().unwrap_or_else(PoisonError::into_inner);
-        let n = open.get_or_insert_with(HashMap::new).entry(user_id.to_owned()).or_default();
+        let n = open
+            .get_or_insert_with(HashMap::new)
+            .entry(user_id.to_owned())
+            .or_default();
         if *n >= MAX_FEEDS_PER_USER {
             return None;
         }
@@ -111,16 +114,14 @@ pub async fn operations_events(
     rx.mark_changed();
     // Fused, like every body stream: layers may poll once more after the end. The slot lives
     // in the stream's state, so closing the stream frees it.
-    let events = futures_util::StreamExt::fuse(stream::unfold(
-        (rx, slot),
-        |(mut rx, slot)| async move {
+    let events =
+        futures_util::StreamExt::fuse(stream::unfold((rx, slot), |(mut rx, slot)| async move {
             rx.changed().await.ok()?;
             let (at, n) = *rx.borrow_and_update();
             let event = Event::default()
                 .event("operations")
                 .data(format!("{at}-{n}"));
             Some((Ok(event), (rx, slot)))
-        },
-    ));
+        }));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

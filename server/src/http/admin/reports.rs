@@ -44,10 +44,11 @@ static XLSX_SLOTS: Semaphore = Semaphore::const_new(MAX_CONCURRENT_XLSX);
 fn xlsx_slot(format: Format) -> ApiResult<Option<SemaphorePermit<'static>>> {
     match format {
         Format::Csv => Ok(None),
-        Format::Xlsx => XLSX_SLOTS
-            .try_acquire()
-            .map(Some)
-            .map_err(|_| ApiError(AppError::Busy { retry_after_secs: 10 })),
+        Format::Xlsx => XLSX_SLOTS.try_acquire().map(Some).map_err(|_| {
+            ApiError(AppError::Busy {
+                retry_after_secs: 10,
+            })
+        }),
     }
 }
 
@@ -178,7 +179,12 @@ mod xlsx_slot_tests {
             .map(|_| xlsx_slot(Format::Xlsx).unwrap())
             .collect();
         let busy = xlsx_slot(Format::Xlsx).unwrap_err();
-        assert!(matches!(busy.0, AppError::Busy { retry_after_secs: 10 }));
+        assert!(matches!(
+            busy.0,
+            AppError::Busy {
+                retry_after_secs: 10
+            }
+        ));
         assert!(xlsx_slot(Format::Csv).unwrap().is_none());
         drop(held);
         assert!(xlsx_slot(Format::Xlsx).unwrap().is_some());
