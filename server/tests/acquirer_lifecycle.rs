@@ -18,7 +18,7 @@ use app::domain::{
     Ruleset, SpendControl, TotalUsageCap,
 };
 use common::pos::paired;
-use common::TestApp;
+use common::{luhn, TestApp};
 use reqwest::Method;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{json, Value};
@@ -130,22 +130,6 @@ async fn status_of(app: &TestApp, id: &str) -> String {
 
 fn minutes(n: i64) -> chrono::Duration {
     chrono::Duration::minutes(n)
-}
-
-fn luhn_complete(prefix15: &str) -> String {
-    let digits: Vec<u32> = prefix15.chars().map(|c| c.to_digit(10).unwrap()).collect();
-    let mut sum = 0;
-    for (i, d) in digits.iter().rev().enumerate() {
-        let mut v = *d;
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    format!("{prefix15}{}", (10 - sum % 10) % 10)
 }
 
 async fn new_location(app: &TestApp, name: &str) -> String {
@@ -501,7 +485,7 @@ async fn a_confirm_outliving_its_grant_never_double_spends() {
         .await;
         let t1 = Arc::new(paired(&app, &admin, &loc, "SLOW-01", 0).await);
         let t2 = paired(&app, &admin, &loc, "SLOW-02", 1).await;
-        let card = luhn_complete("445566000000001");
+        let card = luhn("445566000000001");
 
         let g = t1.check(&card, "CONTACTLESS").await.unwrap();
         assert_eq!(g["status"], "GRANTED", "{g}");
@@ -600,7 +584,7 @@ async fn cap_race(app: &TestApp, second: Option<String>) {
         tasks.push(tokio::spawn(async move {
             let mut out = Vec::new();
             for k in 0..4 {
-                let card = luhn_complete(&format!("4466770000{:05}", i * 4 + k));
+                let card = luhn(&format!("4466770000{:05}", i * 4 + k));
                 let g: Value = t.check(&card, "CONTACTLESS").await.expect("check");
                 if g["status"] == "GRANTED" {
                     let c = t
@@ -656,7 +640,7 @@ async fn spend_grace_period_counts_at_the_door() {
                 grace_days: grace,
             });
             save(&app, &r).await;
-            let card = luhn_complete(&format!("{bin}000000001"));
+            let card = luhn(&format!("{bin}000000001"));
             let at = now - 13 * 86_400_000;
             card_transactions::ActiveModel {
                 id: Set(uuid::Uuid::new_v4().to_string()),

@@ -11,27 +11,11 @@ use app::backend::entity::{bin_ranges, operations};
 use app::backend::Settings;
 use app::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
 use common::pos::paired;
-use common::TestApp;
+use common::{luhn, TestApp};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 use std::sync::Arc;
-
-fn luhn_complete(prefix15: &str) -> String {
-    let digits: Vec<u32> = prefix15.chars().map(|c| c.to_digit(10).unwrap()).collect();
-    let mut sum = 0;
-    for (i, d) in digits.iter().rev().enumerate() {
-        let mut v = *d;
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    format!("{prefix15}{}", (10 - sum % 10) % 10)
-}
 
 /// A location made through the admin REST API.
 async fn new_location(app: &TestApp, admin: &str, name: &str, capacity: i32, stay: i32) -> String {
@@ -165,7 +149,7 @@ async fn concurrent_terminals_never_admit_beyond_capacity() {
             tasks.push(tokio::spawn(async move {
                 let mut out = Vec::new();
                 for k in 0..4 {
-                    let card = luhn_complete(&format!("4466880000{:05}", i * 4 + k));
+                    let card = luhn(&format!("4466880000{:05}", i * 4 + k));
                     let g: Value = t.check(&card, "CONTACTLESS").await.expect("check");
                     if g["status"] != "GRANTED" {
                         out.push(g["code"].as_str().unwrap().to_owned());
@@ -218,8 +202,8 @@ async fn guests_beyond_capacity_are_refused_and_a_reversal_frees_seats() {
         let loc = new_location(&app, &admin, "Pair Lounge", 2, 120).await;
         free_ruleset(&app, "446699", "7777", &loc).await;
         let t = paired(&app, &admin, &loc, "PAIR-01", 0).await;
-        let a = luhn_complete("446699000000001");
-        let b = luhn_complete("446699000000002");
+        let a = luhn("446699000000001");
+        let b = luhn("446699000000002");
 
         let g = t.check(&a, "CONTACTLESS").await.unwrap();
         assert_eq!(g["status"], "GRANTED", "{name}: {g}");
@@ -278,8 +262,8 @@ async fn entries_older_than_the_stay_do_not_count() {
         let loc = new_location(&app, &admin, "Quick Lounge", 1, 30).await;
         free_ruleset(&app, "446611", "8888", &loc).await;
         let t = paired(&app, &admin, &loc, "QUICK-01", 1).await;
-        let a = luhn_complete("446611000000001");
-        let b = luhn_complete("446611000000002");
+        let a = luhn("446611000000001");
+        let b = luhn("446611000000002");
 
         let g = t.check(&a, "CONTACTLESS").await.unwrap();
         assert_eq!(g["status"], "GRANTED", "{name}: {g}");
@@ -374,8 +358,8 @@ async fn a_moved_terminal_admits_at_its_new_location_and_an_unassigned_one_is_un
         free_ruleset(&app, "446622", "9999", &from).await;
         free_ruleset(&app, "446633", "9998", &to).await;
         let t = paired(&app, &admin, &from, "MOVE-01", 2).await;
-        let card_from = luhn_complete("446622000000001");
-        let card_to = luhn_complete("446633000000001");
+        let card_from = luhn("446622000000001");
+        let card_to = luhn("446633000000001");
         let move_to = |loc: Value| {
             app.call(
                 Method::PUT,

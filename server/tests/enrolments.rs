@@ -8,7 +8,7 @@ use app::backend::demo::{self, LOC_WAW_LOUNGE};
 use app::backend::entity::bin_ranges;
 use app::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
 use common::pos::paired;
-use common::TestApp;
+use common::{luhn, TestApp};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{json, Value};
@@ -16,14 +16,6 @@ use server::sim::Terminal;
 
 const IMPORT: &str = "/api/v1/admin/enrolled-cards/import";
 const ENROL: &str = "/api/v1/admin/enrolled-cards";
-
-/// A Luhn-valid 16-digit PAN from a 15-digit body.
-fn luhn(body15: &str) -> String {
-    (0..10)
-        .map(|c| format!("{body15}{c}"))
-        .find(|p| app::domain::luhn_valid(p))
-        .unwrap()
-}
 
 async fn whitelist(t: &Terminal) -> (String, Vec<String>) {
     let resp = t

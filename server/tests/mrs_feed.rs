@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use common::pos::paired;
-use common::TestApp;
+use common::{luhn, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 use server::mrs_http::HttpMrs;
@@ -51,14 +51,6 @@ async fn stub() -> (String, Stub) {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://user:secret@{addr}/mrs"), s)
-}
-
-/// A Luhn-valid 16-digit PAN in the demo BIN from a 15-digit body.
-fn luhn(body15: &str) -> String {
-    (0..10)
-        .map(|c| format!("{body15}{c}"))
-        .find(|p| app::domain::luhn_valid(p))
-        .unwrap()
 }
 
 fn page(items: Value, next: Option<&str>, more: bool) -> (StatusCode, String) {

@@ -12,7 +12,7 @@ use app::backend::{Backend, Keys, ManualClock, Settings};
 use app::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Pan, Ruleset};
 use chrono::{DateTime, Duration, Utc};
 use common::pos::paired;
-use common::TestApp;
+use common::{luhn, TestApp};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{json, Value};
@@ -166,14 +166,6 @@ async fn enroll(app: &TestApp, pan: &str, ica: &str, product: &str) -> String {
     .await
     .unwrap();
     id
-}
-
-/// A Luhn-valid 16-digit PAN from a 15-digit body.
-fn luhn(body15: &str) -> String {
-    (0..10)
-        .map(|c| format!("{body15}{c}"))
-        .find(|p| app::domain::luhn_valid(p))
-        .unwrap()
 }
 
 fn ts(t: DateTime<Utc>) -> String {

@@ -19,6 +19,14 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
+/// A Luhn-valid card number: `body` followed by its check digit.
+pub fn luhn(body: &str) -> String {
+    (0..10)
+        .map(|c| format!("{body}{c}"))
+        .find(|p| app::domain::luhn_valid(p))
+        .expect("a check digit exists for a digit string")
+}
+
 pub fn start_time() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc
         .with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
