@@ -25,8 +25,8 @@
 //! Redirects are not followed (a 3xx is `Unavailable`): a redirect could send the PAN and the
 //! credentials elsewhere, or downgrade to plain HTTP.
 
-use app::backend::acquirer::{AcqOutcome, AcqResponse, Acquirer};
-use app::domain::Money;
+use access_core::domain::Money;
+use backend::acquirer::{AcqOutcome, AcqResponse, Acquirer};
 use serde_json::{json, Value};
 use std::fmt;
 use std::time::Duration;

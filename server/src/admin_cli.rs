@@ -5,8 +5,8 @@
 
 use crate::config::{AdminCommand, AdminCreate};
 use anyhow::Context;
-use app::backend::service::users;
-use app::backend::{Backend, ServiceError};
+use backend::service::users;
+use backend::{Backend, ServiceError};
 use std::io::BufRead;
 
 /// Run an `admin` subcommand; returns what to print.

@@ -1,5 +1,5 @@
 //! The server: configuration, start-up, and the HTTP surface (panel, admin REST API, POS API).
-//! Business logic lives in `app::backend` (services) and `app::domain` (the pure engine).
+//! Business logic lives in `backend` (services) and `access_core::domain` (the pure engine).
 
 pub mod acquirer_http;
 pub mod admin_cli;

@@ -9,7 +9,7 @@
 //! answer, a network error, a timeout or a body of another shape is an error the sync records
 //! and retries at its next tick. PANs are never logged; the URL's credentials neither.
 
-use app::backend::mrs::{Mrs, MrsError, MrsPage};
+use backend::mrs::{Mrs, MrsError, MrsPage};
 use std::time::Duration;
 
 pub struct HttpMrs {

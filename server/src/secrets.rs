@@ -1,7 +1,7 @@
 //! The three server secrets: from flags/environment, else (embedded default only) generated
 //! once and kept in the data folder readable by the owner alone.
 
-use app::backend::Keys;
+use backend::Keys;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::path::Path;

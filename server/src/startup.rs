@@ -3,9 +3,9 @@
 use crate::config::Config;
 use crate::http::{self, AppState};
 use anyhow::Context;
-use app::backend::{db, demo, Backend, Settings, SystemClock};
 use app::ui::{shell, App, OUTPUT_NAME};
 use axum::Router;
+use backend::{db, demo, Backend, Settings, SystemClock};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -141,17 +141,17 @@ pub fn spawn_sweeper(backend: Backend) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
         loop {
             tick.tick().await;
-            match app::backend::service::entry::sweep_expired(&backend).await {
+            match backend::service::entry::sweep_expired(&backend).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "expired unconfirmed grants"),
                 Err(e) => tracing::warn!(error = %e, "grant sweeper failed"),
             }
-            match app::backend::service::acquirer_ledger::retry_due(&backend).await {
+            match backend::service::acquirer_ledger::retry_due(&backend).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(settled = n, "owed voids/refunds accepted"),
                 Err(e) => tracing::warn!(error = %e, "acquirer retry job failed"),
             }
-            match app::backend::service::auth::purge(&backend).await {
+            match backend::service::auth::purge(&backend).await {
                 Ok((0, 0)) => {}
                 Ok((sessions, throttles)) => {
                     tracing::debug!(
@@ -169,7 +169,7 @@ pub fn spawn_sweeper(backend: Backend) {
 /// Pull the MRS enrolment feed on a schedule (see `service::mrs_sync`), from `--mrs-url` or,
 /// with `--demo`, from the simulator. Failures are logged and retried at the next tick.
 fn spawn_mrs_pull(backend: Backend, cfg: &Config) -> anyhow::Result<()> {
-    use app::backend::mrs::{Mrs, SimulatedMrs};
+    use backend::mrs::{Mrs, SimulatedMrs};
     let timeout = std::time::Duration::from_secs(30);
     let mrs: Arc<dyn Mrs> = match &cfg.mrs_url {
         Some(url) => {
@@ -188,7 +188,7 @@ fn spawn_mrs_pull(backend: Backend, cfg: &Config) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            match app::backend::service::mrs_sync::sync(&backend, mrs.as_ref()).await {
+            match backend::service::mrs_sync::sync(&backend, mrs.as_ref()).await {
                 Ok(r) if r.changes == Default::default() => {}
                 Ok(r) => tracing::info!(
                     enrolled = r.changes.enrolled,
@@ -301,7 +301,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         let report = demo::seed(&backend, cfg.demo_admin_password.clone()).await?;
         print_demo(&cfg, &report);
     }
-    if !app::backend::service::users::has_admin(&backend).await? {
+    if !backend::service::users::has_admin(&backend).await? {
         tracing::warn!(
             "no admin yet: create one with `server admin create --email you@example.com` \
              (same --database-url / DATABASE_URL), or try the demo with --demo"

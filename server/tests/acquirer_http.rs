@@ -3,15 +3,15 @@
 
 mod common;
 
-use app::backend::acquirer::{AcqOutcome, Acquirer};
-use app::backend::demo::LOC_WAW_LOUNGE;
-use app::backend::Settings;
-use app::domain::{Currency, Money};
+use access_core::domain::{Currency, Money};
 use axum::extract::OriginalUri;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
+use backend::acquirer::{AcqOutcome, Acquirer};
+use backend::demo::LOC_WAW_LOUNGE;
+use backend::Settings;
 use common::pos::paired;
 use common::TestApp;
 use serde_json::{json, Value};
@@ -189,7 +189,7 @@ async fn gateway_answers_map_to_outcomes() {
 async fn slow_gateway_is_a_prompt_clean_reject_at_the_terminal() {
     let (url, _) = stub().await;
     let timeout = Duration::from_millis(400);
-    for db in app::backend::db::TestDb::all().await {
+    for db in backend::db::TestDb::all().await {
         let settings = Settings {
             acquirer_timeout: timeout,
             ..Settings::default()
@@ -201,7 +201,7 @@ async fn slow_gateway_is_a_prompt_clean_reject_at_the_terminal() {
 
         // 54123400 + 7000 marker, Luhn-valid: the stub sleeps 3 s.
         let slow_card = "5412340000070004";
-        assert!(app::domain::Pan::parse(slow_card).is_ok());
+        assert!(access_core::domain::Pan::parse(slow_card).is_ok());
         let started = Instant::now();
         let g = t.check(slow_card, "CONTACTLESS").await.unwrap();
         assert_eq!(g["status"], "REJECTED", "{g}");
@@ -224,7 +224,7 @@ async fn slow_gateway_is_a_prompt_clean_reject_at_the_terminal() {
 #[tokio::test]
 async fn paid_guests_are_authorized_on_the_check_time_reference() {
     let (url, seen) = stub().await;
-    for db in app::backend::db::TestDb::all().await {
+    for db in backend::db::TestDb::all().await {
         let timeout = Duration::from_millis(1000);
         let settings = Settings {
             acquirer_timeout: timeout,

@@ -6,17 +6,17 @@
 
 mod common;
 
-use app::backend::acquirer::{AcqOutcome, AcqResponse, Acquirer, SimulatedAcquirer};
-use app::backend::db::TestDb;
-use app::backend::demo::{self, LOC_WAW_FAST, LOC_WAW_LOUNGE};
-use app::backend::demo_world::CARD_WORLD;
-use app::backend::entity::{acquirer_calls, bin_ranges, card_transactions, locations, operations};
-use app::backend::service::{acquirer_ledger, entry};
-use app::backend::Settings;
-use app::domain::{
+use access_core::domain::{
     BinRange, CardholderTerms, Currency, GuestTerms, Limit, LocationScope, Money, PaidTerms,
     Ruleset, SpendControl, TotalUsageCap,
 };
+use backend::acquirer::{AcqOutcome, AcqResponse, Acquirer, SimulatedAcquirer};
+use backend::db::TestDb;
+use backend::demo::{self, LOC_WAW_FAST, LOC_WAW_LOUNGE};
+use backend::demo_world::CARD_WORLD;
+use backend::entity::{acquirer_calls, bin_ranges, card_transactions, locations, operations};
+use backend::service::{acquirer_ledger, entry};
+use backend::Settings;
 use common::pos::paired;
 use common::{luhn, TestApp};
 use reqwest::Method;
@@ -176,7 +176,7 @@ async fn add_bin(app: &TestApp, bin: &str, ica: &str) {
 
 /// `free` cardholder entries at `loc`; adult guests (max 1) paid at 10 EUR when `paid_guests`.
 fn ruleset(bin: &str, ica: &str, free: Limit, loc: &str, paid_guests: bool) -> Ruleset {
-    let mut r = app::backend::demo_world::demo_rulesets(common::start_time()).remove(0);
+    let mut r = backend::demo_world::demo_rulesets(common::start_time()).remove(0);
     r.id = uuid::Uuid::new_v4();
     r.name = format!("test {bin}");
     r.issuer_country = None;
@@ -215,7 +215,7 @@ fn ruleset(bin: &str, ica: &str, free: Limit, loc: &str, paid_guests: bool) -> R
 }
 
 async fn save(app: &TestApp, r: &Ruleset) {
-    app::backend::repo::rulesets::save_version(&app.backend.db, r, None, "test", 0)
+    backend::repo::rulesets::save_version(&app.backend.db, r, None, "test", 0)
         .await
         .unwrap();
 }
@@ -547,10 +547,10 @@ async fn ruleset_total_usage_cap_is_exact_under_concurrent_cards() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ruleset_total_usage_cap_holds_across_two_app_servers() {
     for app in TestApp::each().await {
-        let second = app::backend::Backend::new(
+        let second = backend::Backend::new(
             app.db.open().await,
             Arc::new(app.clock.clone()),
-            app::backend::Keys::for_tests(),
+            backend::Keys::for_tests(),
             Settings::default(),
         );
         let base = server::startup::spawn_for_tests(second).await.unwrap();

@@ -13,7 +13,7 @@ async fn users_crud_and_validation_over_rest() {
         let t = app.admin_token().await;
         let new_user = json!({
             "first_name": "Nina", "last_name": "Nowak", "email": "Nina.Nowak@Example.com",
-            "role": "ISSUER", "tenant_id": app::backend::demo::ISSUER_TENANT,
+            "role": "ISSUER", "tenant_id": backend::demo::ISSUER_TENANT,
             "password": "a-long-enough-password"
         });
         let (s, created) = app
@@ -92,7 +92,7 @@ async fn users_crud_and_validation_over_rest() {
         let (s, updated) = app
             .call(Method::PUT, &format!("/api/v1/admin/users/{id}"), &t, Some(json!({
                 "first_name": "Nina", "last_name": "Kowalska", "email": "nina.nowak@example.com",
-                "role": "ISSUER", "tenant_id": app::backend::demo::ISSUER_TENANT
+                "role": "ISSUER", "tenant_id": backend::demo::ISSUER_TENANT
             })))
             .await;
         assert_eq!(s, StatusCode::OK, "{db}: {updated}");
@@ -156,7 +156,7 @@ async fn bearer_tokens_are_required_and_expire() {
 #[tokio::test]
 async fn repeated_sign_in_failures_are_throttled() {
     for app in TestApp::each().await {
-        let email = app::backend::demo::ADMIN_EMAIL;
+        let email = backend::demo::ADMIN_EMAIL;
         for _ in 0..10 {
             let (s, body) = app.token_for(email, "wrong password!").await;
             assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");

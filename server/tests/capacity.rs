@@ -7,9 +7,9 @@
 
 mod common;
 
-use app::backend::entity::{bin_ranges, operations};
-use app::backend::Settings;
-use app::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
+use access_core::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
+use backend::entity::{bin_ranges, operations};
+use backend::Settings;
 use common::pos::paired;
 use common::{luhn, TestApp};
 use reqwest::{Method, StatusCode};
@@ -52,7 +52,7 @@ async fn free_ruleset(app: &TestApp, bin: &str, ica: &str, loc: &str) {
     .insert(&app.backend.db)
     .await
     .unwrap();
-    let mut r: Ruleset = app::backend::demo_world::demo_rulesets(common::start_time()).remove(0);
+    let mut r: Ruleset = backend::demo_world::demo_rulesets(common::start_time()).remove(0);
     r.id = uuid::Uuid::new_v4();
     r.name = format!("capacity {bin}");
     r.issuer_country = None;
@@ -81,7 +81,7 @@ async fn free_ruleset(app: &TestApp, bin: &str, ica: &str, loc: &str) {
     };
     r.children = GuestTerms::none();
     r.child_free_under_age = None;
-    app::backend::repo::rulesets::save_version(&app.backend.db, &r, None, "test", 0)
+    backend::repo::rulesets::save_version(&app.backend.db, &r, None, "test", 0)
         .await
         .unwrap();
 }
@@ -125,10 +125,10 @@ async fn occupancy(app: &TestApp, admin: &str, loc: &str) -> Value {
 async fn concurrent_terminals_never_admit_beyond_capacity() {
     for app in TestApp::each().await {
         let name = app.db.name();
-        let second = app::backend::Backend::new(
+        let second = backend::Backend::new(
             app.db.open().await,
             Arc::new(app.clock.clone()),
-            app::backend::Keys::for_tests(),
+            backend::Keys::for_tests(),
             Settings::default(),
         );
         let second = server::startup::spawn_for_tests(second).await.unwrap();

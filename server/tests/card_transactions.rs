@@ -4,8 +4,8 @@
 
 mod common;
 
-use app::backend::demo::LOC_BER_LOUNGE;
-use app::backend::entity::{audit_log, card_transactions};
+use backend::demo::LOC_BER_LOUNGE;
+use backend::entity::{audit_log, card_transactions};
 use common::pos::paired;
 use common::TestApp;
 use reqwest::{Method, StatusCode};

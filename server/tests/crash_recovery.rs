@@ -5,8 +5,8 @@
 //! sweeper's pass, and every approved authorization of an entry that did not complete has its
 //! void. SQLite always, PostgreSQL when `TEST_DATABASE_URL` is set.
 
-use app::backend::db::TestDb;
-use app::backend::entity::{acquirer_calls, operations};
+use backend::db::TestDb;
+use backend::entity::{acquirer_calls, operations};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use server::sim::load::{luhn_pan, pair_terminals, LoadConfig};
 use server::sim::Terminal;
@@ -135,9 +135,9 @@ async fn kill_9_during_load_loses_no_entry_and_leaves_no_authorization_unvoided(
 
         let cfg = LoadConfig {
             server: first.base.clone(),
-            admin_email: app::backend::demo::ADMIN_EMAIL.into(),
+            admin_email: backend::demo::ADMIN_EMAIL.into(),
             admin_password: PASSWORD.into(),
-            location_id: app::backend::demo::LOC_WAW_FAST.into(),
+            location_id: backend::demo::LOC_WAW_FAST.into(),
             bin: "22210000".into(),
             terminals: 4,
             rate: 0.0,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use app::backend::db::TestDb;
+use backend::db::TestDb;
 use common::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -64,13 +64,13 @@ async fn from_an_empty_database_to_every_role_in_its_scope() {
     for db in TestDb::all().await {
         let app = TestApp::start_empty(db).await;
         let db = app.db.name();
-        assert!(!app::backend::service::users::has_admin(&app.backend)
+        assert!(!backend::service::users::has_admin(&app.backend)
             .await
             .unwrap());
 
         // The admin, made by the command; its one-time password only opens the password change.
         let one_time = create_admin_by_command(&app).await;
-        assert!(app::backend::service::users::has_admin(&app.backend)
+        assert!(backend::service::users::has_admin(&app.backend)
             .await
             .unwrap());
         let again = server::admin_cli::create(

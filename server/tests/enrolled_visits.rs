@@ -3,8 +3,8 @@
 
 mod common;
 
-use app::backend::demo::{self, LOC_WAW_LOUNGE};
-use app::backend::demo_world::{CARD_WORLD, RULESET_WORLD};
+use backend::demo::{self, LOC_WAW_LOUNGE};
+use backend::demo_world::{CARD_WORLD, RULESET_WORLD};
 use common::pos::paired;
 use common::TestApp;
 use reqwest::{Method, StatusCode};

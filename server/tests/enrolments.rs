@@ -4,9 +4,9 @@
 
 mod common;
 
-use app::backend::demo::{self, LOC_WAW_LOUNGE};
-use app::backend::entity::bin_ranges;
-use app::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
+use access_core::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
+use backend::demo::{self, LOC_WAW_LOUNGE};
+use backend::entity::bin_ranges;
 use common::pos::paired;
 use common::{luhn, TestApp};
 use reqwest::{Method, StatusCode};
@@ -58,7 +58,7 @@ async fn add_bin(app: &TestApp) {
 /// Five free lounge visits at the Warsaw lounge for 4700xx cards (enrolled ones only when
 /// `enrolled_only`).
 async fn add_ruleset(app: &TestApp, enrolled_only: bool) -> uuid::Uuid {
-    let mut r = app::backend::demo_world::demo_rulesets(common::start_time()).remove(0);
+    let mut r = backend::demo_world::demo_rulesets(common::start_time()).remove(0);
     r.id = uuid::Uuid::new_v4();
     r.name = format!("4700 enrolled only: {enrolled_only}");
     r.issuer_country = None;
@@ -88,15 +88,9 @@ async fn add_ruleset(app: &TestApp, enrolled_only: bool) -> uuid::Uuid {
 }
 
 async fn save(app: &TestApp, r: &Ruleset) {
-    app::backend::repo::rulesets::save_version(
-        &app.backend.db,
-        r,
-        None,
-        "test",
-        app.backend.now_ms(),
-    )
-    .await
-    .unwrap();
+    backend::repo::rulesets::save_version(&app.backend.db, r, None, "test", app.backend.now_ms())
+        .await
+        .unwrap();
 }
 
 async fn card_by_aref(app: &TestApp, token: &str, aref: &str) -> Value {

@@ -3,8 +3,8 @@
 
 mod common;
 
-use app::backend::demo;
-use app::backend::entity::{collection_sessions, operations, terminal_id_inventory};
+use backend::demo;
+use backend::entity::{collection_sessions, operations, terminal_id_inventory};
 use common::TestApp;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -464,7 +464,7 @@ async fn paired_terminal(app: &TestApp, tok: &str, serial: &str) -> Terminal {
     let pairing = body["code"].as_str().unwrap().to_owned();
     let mut t = Terminal::new(&app.base, serial, sim_keys().clone()).unwrap();
     let clock = app.clock.clone();
-    t.clock = Arc::new(move || app::backend::Clock::now(&clock).timestamp());
+    t.clock = Arc::new(move || backend::Clock::now(&clock).timestamp());
     t.pair(&pairing).await.expect("pairs");
     t
 }

@@ -4,8 +4,8 @@
 
 mod common;
 
-use app::backend::demo::{self, LOC_WAW_LOUNGE};
-use app::backend::demo_world::CARD_WORLD;
+use backend::demo::{self, LOC_WAW_LOUNGE};
+use backend::demo_world::CARD_WORLD;
 use common::pos::paired;
 use common::TestApp;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -164,11 +164,11 @@ struct AnyClaims {
 
 #[tokio::test]
 async fn arbitrary_jwt_claims_are_refused_cleanly() {
-    let app = TestApp::start(app::backend::db::TestDb::sqlite()).await;
+    let app = TestApp::start(backend::db::TestDb::sqlite()).await;
     let admin = app.admin_token().await;
     let t = paired(&app, &admin, LOC_WAW_LOUNGE, demo::READY_TERMINAL, 0).await;
     let key = server::sim::encoding_key(t.key()).unwrap();
-    let now = app::backend::Clock::now(&app.clock).timestamp();
+    let now = backend::Clock::now(&app.clock).timestamp();
     let numbers = [
         json!(i64::MAX),
         json!(i64::MIN),
@@ -285,7 +285,7 @@ async fn a_pan_sent_as_a_number_is_not_echoed() {
 
 #[tokio::test]
 async fn responses_carry_the_security_headers() {
-    let app = TestApp::start(app::backend::db::TestDb::sqlite()).await;
+    let app = TestApp::start(backend::db::TestDb::sqlite()).await;
     let resp = app.http.get(app.url("/login")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let h = resp.headers();

@@ -4,15 +4,15 @@
 
 mod common;
 
-use app::backend::demo::{self, LOC_WAW_LOUNGE};
-use app::backend::demo_world::CARD_WORLD;
-use app::backend::repo;
-use app::backend::service::mrs_sync::{self, SyncError, FEED};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use backend::demo::{self, LOC_WAW_LOUNGE};
+use backend::demo_world::CARD_WORLD;
+use backend::repo;
+use backend::service::mrs_sync::{self, SyncError, FEED};
 use common::pos::paired;
 use common::{luhn, TestApp};
 use reqwest::Method;
@@ -203,7 +203,7 @@ async fn a_failing_mrs_is_recorded_and_never_blocks_the_door() {
 async fn the_simulator_enrols_its_cards_once() {
     for app in TestApp::each().await {
         let admin = app.admin_token().await;
-        let sim = app::backend::mrs::SimulatedMrs { cards: 7 };
+        let sim = backend::mrs::SimulatedMrs { cards: 7 };
         let r = mrs_sync::sync(&app.backend, &sim).await.unwrap();
         assert_eq!(r.changes.enrolled, 7);
         assert_eq!(total(&app, &admin, "SIM-000", 9).await, 7);

@@ -3,8 +3,8 @@
 
 mod common;
 
-use app::backend::demo;
-use app::backend::entity::{enrolled_cards, operations};
+use backend::demo;
+use backend::entity::{enrolled_cards, operations};
 use common::TestApp;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, Set};
@@ -752,7 +752,7 @@ async fn bulk_insert(app: &TestApp, n: u64, terminal: &str, per_instant: u64) {
 /// boundaries) and yields every operation exactly once, oldest first.
 #[tokio::test]
 async fn exports_cross_keyset_pages_without_loss_or_repeats() {
-    let n = app::backend::service::reports::EXPORT_PAGE * 2 + 301;
+    let n = backend::service::reports::EXPORT_PAGE * 2 + 301;
     for app in TestApp::each().await {
         let admin = app.admin_token().await;
         bulk_insert(&app, n, "T-PAGES", 7).await;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::backend::demo;
+use backend::demo;
 use common::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -760,7 +760,7 @@ async fn rulesets_versions_validation_and_scope() {
             .await;
         assert!(!has(&page, &id) && !has(&page, &other), "{db}: {page}");
         assert!(
-            has(&page, app::backend::demo_world::RULESET_WORLD),
+            has(&page, backend::demo_world::RULESET_WORLD),
             "{db}: {page}"
         );
         let (s, _) = app
@@ -829,7 +829,7 @@ async fn rulesets_versions_validation_and_scope() {
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (s, _) = app.call(Method::DELETE, &path, &t, None).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        let v = app::backend::repo::rulesets::load_version(&app.backend.db, &id, 1)
+        let v = backend::repo::rulesets::load_version(&app.backend.db, &id, 1)
             .await
             .unwrap();
         assert!(v.is_some());

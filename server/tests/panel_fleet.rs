@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::backend::demo::{self, LOC_WAW_LOUNGE};
+use backend::demo::{self, LOC_WAW_LOUNGE};
 use common::pos::paired;
 use common::TestApp;
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::backend::demo;
+use backend::demo;
 use base64::Engine;
 use common::TestApp;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -49,7 +49,7 @@ async fn code_for(app: &TestApp, admin: &str, serial: &str) -> String {
 fn sim_terminal(app: &TestApp, serial: &str, key: usize) -> Terminal {
     let mut t = Terminal::new(&app.base, serial, keys()[key].clone()).unwrap();
     let clock = app.clock.clone();
-    t.clock = Arc::new(move || app::backend::Clock::now(&clock).timestamp());
+    t.clock = Arc::new(move || backend::Clock::now(&clock).timestamp());
     t
 }
 
@@ -234,7 +234,7 @@ async fn every_bad_token_is_refused() {
             .await
             .unwrap();
 
-        let now = app::backend::Clock::now(&app.clock).timestamp();
+        let now = backend::Clock::now(&app.clock).timestamp();
         let key_j = sim::encoding_key(&keys()[0]).unwrap();
         let key_o = sim::encoding_key(&keys()[1]).unwrap();
         let good = sim::sign_jwt(&key_j, "SIM-J", now, now + 120);
@@ -335,7 +335,7 @@ async fn every_bad_token_is_refused() {
 }
 
 async fn set_status(app: &TestApp, serial: &str, status: &str) {
-    use app::backend::entity::terminals;
+    use backend::entity::terminals;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     terminals::Entity::update_many()
         .col_expr(terminals::Column::Status, status.into())

@@ -3,10 +3,10 @@
 
 mod common;
 
-use app::backend::demo::{self, LOC_BER_LOUNGE, LOC_WAW_FAST, LOC_WAW_LOUNGE};
-use app::backend::demo_world::{CARD_BUSINESS_SPEND, CARD_NO_RULES, CARD_WORLD, RULESET_WORLD};
-use app::backend::entity::{bin_ranges, locations, operations, terminals};
-use app::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
+use access_core::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
+use backend::demo::{self, LOC_BER_LOUNGE, LOC_WAW_FAST, LOC_WAW_LOUNGE};
+use backend::demo_world::{CARD_BUSINESS_SPEND, CARD_NO_RULES, CARD_WORLD, RULESET_WORLD};
+use backend::entity::{bin_ranges, locations, operations, terminals};
 use common::pos::paired;
 use common::TestApp;
 use reqwest::Method;
@@ -134,15 +134,9 @@ async fn free_then_paid_with_guests_cooldown_and_idempotent_confirm() {
 }
 
 async fn add_ruleset(app: &TestApp, r: Ruleset) {
-    app::backend::repo::rulesets::save_version(
-        &app.backend.db,
-        &r,
-        None,
-        "test",
-        app.backend.now_ms(),
-    )
-    .await
-    .unwrap();
+    backend::repo::rulesets::save_version(&app.backend.db, &r, None, "test", app.backend.now_ms())
+        .await
+        .unwrap();
 }
 
 async fn add_bin(app: &TestApp, from: &str, to: &str, ica: &str) {
@@ -163,7 +157,7 @@ async fn add_bin(app: &TestApp, from: &str, to: &str, ica: &str) {
 
 /// Free entries only, `free` of them, at the given locations.
 fn free_only(bin: &str, ica: &str, free: u32, locations: &[&str], services: &[&str]) -> Ruleset {
-    let mut r = app::backend::demo_world::demo_rulesets(common::start_time()).remove(0);
+    let mut r = backend::demo_world::demo_rulesets(common::start_time()).remove(0);
     r.id = uuid::Uuid::new_v4();
     r.name = format!("test {bin}");
     r.issuer_country = None;
@@ -329,7 +323,7 @@ async fn confirm_errors_and_expiry_of_unconfirmed_grants() {
             "an expired grant does not count"
         );
         app.clock.advance(minutes(6));
-        let swept = app::backend::service::entry::sweep_expired(&app.backend)
+        let swept = backend::service::entry::sweep_expired(&app.backend)
             .await
             .unwrap();
         assert_eq!(swept, 1);

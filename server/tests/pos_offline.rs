@@ -4,12 +4,14 @@
 
 mod common;
 
-use app::backend::db::TestDb;
-use app::backend::demo::{self, LOC_BER_LOUNGE, LOC_WAW_FAST, LOC_WAW_LOUNGE};
-use app::backend::demo_world::{CARD_GOLD, CARD_NO_RULES, CARD_WORLD};
-use app::backend::entity::{bin_ranges, enrolled_cards, operations};
-use app::backend::{Backend, Keys, ManualClock, Settings};
-use app::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Pan, Ruleset};
+use access_core::domain::{
+    BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Pan, Ruleset,
+};
+use backend::db::TestDb;
+use backend::demo::{self, LOC_BER_LOUNGE, LOC_WAW_FAST, LOC_WAW_LOUNGE};
+use backend::demo_world::{CARD_GOLD, CARD_NO_RULES, CARD_WORLD};
+use backend::entity::{bin_ranges, enrolled_cards, operations};
+use backend::{Backend, Keys, ManualClock, Settings};
 use chrono::{DateTime, Duration, Utc};
 use common::pos::paired;
 use common::{luhn, TestApp};
@@ -76,15 +78,9 @@ fn range(from: &str, to: &str, service: &str) -> Value {
 }
 
 async fn add_ruleset(app: &TestApp, r: &Ruleset) {
-    app::backend::repo::rulesets::save_version(
-        &app.backend.db,
-        r,
-        None,
-        "test",
-        app.backend.now_ms(),
-    )
-    .await
-    .unwrap();
+    backend::repo::rulesets::save_version(&app.backend.db, r, None, "test", app.backend.now_ms())
+        .await
+        .unwrap();
 }
 
 async fn add_bin(app: &TestApp, from: &str, to: &str, ica: &str, product: &str) {
@@ -110,7 +106,7 @@ fn free_only(
     locations: &[&str],
     services: &[&str],
 ) -> Ruleset {
-    let mut r = app::backend::demo_world::demo_rulesets(common::start_time()).remove(0);
+    let mut r = backend::demo_world::demo_rulesets(common::start_time()).remove(0);
     r.id = uuid::Uuid::new_v4();
     r.name = format!("test {}", r.id);
     r.issuer_country = None;
@@ -561,7 +557,7 @@ async fn reported_twice_recorded_once_and_counted() {
         assert_eq!(op["over_limit"], false);
         assert_eq!(op["masked_pan"], "541234******1232");
         assert_eq!(op["occurred_at"], (now - hours(4)).timestamp_millis());
-        assert_eq!(op["ruleset_id"], app::backend::demo_world::RULESET_WORLD);
+        assert_eq!(op["ruleset_id"], backend::demo_world::RULESET_WORLD);
         assert_eq!(
             (
                 op["free_adult_guests"].as_i64(),
@@ -952,7 +948,7 @@ async fn whitelist_100k() {
                 id: Set(uuid::Uuid::new_v4().to_string()),
                 pan_hash: Set(pan_hash),
                 whitelist_hash: Set(app.backend.keys.whitelist_hash(&pan)),
-                masked_pan: Set(app::domain::mask_pan(&pan)),
+                masked_pan: Set(access_core::domain::mask_pan(&pan)),
                 bin: Set(pan[..6].to_owned()),
                 last4: Set(pan[pan.len() - 4..].to_owned()),
                 aref: Set(format!("AREF-{i}")),
@@ -1013,12 +1009,12 @@ async fn whitelist_100k() {
             let body: Value = serde_json::from_slice(&raw).unwrap();
             count = body["hashes"].as_array().unwrap().len();
             let s = std::time::Instant::now();
-            let tref = app::backend::service::entry::TerminalRef {
+            let tref = backend::service::entry::TerminalRef {
                 id: String::new(),
                 serial: String::new(),
                 location_id: Some(LOC_WAW_LOUNGE.into()),
             };
-            app::backend::service::offline::whitelisted_pans(&app.backend, &tref, None)
+            backend::service::offline::whitelisted_pans(&app.backend, &tref, None)
                 .await
                 .unwrap();
             best_service = best_service.min(s.elapsed());
@@ -1052,7 +1048,7 @@ fn operation_row(pan_hash: &str, at: i64) -> operations::ActiveModel {
         ica_name: Set(None),
         product_code: Set(Some("MCW".into())),
         entry_mode: Set("CHIP".into()),
-        ruleset_id: Set(Some(app::backend::demo_world::RULESET_WORLD.into())),
+        ruleset_id: Set(Some(backend::demo_world::RULESET_WORLD.into())),
         ruleset_version: Set(Some(1)),
         reject_code: Set(None),
         card_auth_response_code: Set(Some("00".into())),

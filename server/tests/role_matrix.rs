@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::model::{authz::allowed, Capability, Role, Scope};
+use access_core::model::{authz::allowed, Capability, Role, Scope};
 use common::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -42,7 +42,7 @@ fn tenant_rename_body() -> Value {
 fn location_body() -> Value {
     json!({"name": "Warsaw Chopin Lounge", "country": "POL", "service_code": "LOUNGE",
            "postal_code": "02-235", "city": "Warsaw", "time_zone": "Europe/Warsaw",
-           "tenant_id": app::backend::demo::PROVIDER_TENANT})
+           "tenant_id": backend::demo::PROVIDER_TENANT})
 }
 
 fn ruleset_body() -> Value {
@@ -62,7 +62,7 @@ fn card_transactions_body() -> Value {
 }
 
 fn try_card_body() -> Value {
-    json!({"pan": app::backend::demo_world::CARD_WORLD, "location_id": app::backend::demo::LOC_WAW_LOUNGE})
+    json!({"pan": backend::demo_world::CARD_WORLD, "location_id": backend::demo::LOC_WAW_LOUNGE})
 }
 
 /// Future-dated, so it asks nobody for consent during the matrix.
@@ -345,7 +345,7 @@ fn endpoints() -> Vec<Endpoint> {
 
 fn email_of(role: Role) -> &'static str {
     match role {
-        Role::Admin => app::backend::demo::ADMIN_EMAIL,
+        Role::Admin => backend::demo::ADMIN_EMAIL,
         Role::User => "user@demo.example",
         Role::ServiceProvider => "provider@demo.example",
         Role::Issuer => "issuer@demo.example",
@@ -408,8 +408,8 @@ async fn every_role_against_every_endpoint() {
                 let path = ep
                     .path
                     .replace("{newtenant}", &newtenant)
-                    .replace("{provider}", app::backend::demo::PROVIDER_TENANT)
-                    .replace("{loc}", app::backend::demo::LOC_WAW_LOUNGE)
+                    .replace("{provider}", backend::demo::PROVIDER_TENANT)
+                    .replace("{loc}", backend::demo::LOC_WAW_LOUNGE)
                     .replace("{newloc}", &newloc)
                     .replace("{admin}", &admin_id)
                     .replace("{target}", target["id"].as_str().unwrap());
@@ -559,7 +559,7 @@ async fn rulesets_by_role_and_owning_tenant() {
 /// service), another's answers 404.
 #[tokio::test]
 async fn locations_by_role_and_owning_tenant() {
-    use app::backend::demo::{LOC_BER_LOUNGE, LOC_WAW_LOUNGE};
+    use backend::demo::{LOC_BER_LOUNGE, LOC_WAW_LOUNGE};
     for app in TestApp::each().await {
         let db = app.db.name();
         for role in Role::ALL {
@@ -584,7 +584,7 @@ async fn locations_by_role_and_owning_tenant() {
                 };
                 let same = json!({"name": "Matrix name", "country": country, "service_code": service,
                                   "postal_code": "00-001", "city": "City", "time_zone": tz,
-                                  "tenant_id": if own { Some(app::backend::demo::PROVIDER_TENANT) } else { None }});
+                                  "tenant_id": if own { Some(backend::demo::PROVIDER_TENANT) } else { None }});
                 let (s, b) = app.call(Method::PUT, &path, &token, Some(same)).await;
                 let want = match role {
                     Role::Admin | Role::User => StatusCode::OK,
@@ -596,7 +596,7 @@ async fn locations_by_role_and_owning_tenant() {
                 // Changing the country: Admin only.
                 let moved = json!({"name": "Matrix name", "country": "CZE", "service_code": service,
                                    "postal_code": "00-001", "city": "City", "time_zone": tz,
-                                   "tenant_id": if own { Some(app::backend::demo::PROVIDER_TENANT) } else { None }});
+                                   "tenant_id": if own { Some(backend::demo::PROVIDER_TENANT) } else { None }});
                 let (s, b) = app.call(Method::PUT, &path, &token, Some(moved)).await;
                 let want = match role {
                     Role::Admin => StatusCode::OK,
@@ -610,7 +610,7 @@ async fn locations_by_role_and_owning_tenant() {
                     // Put it back for the next roles.
                     let back = json!({"name": "Matrix name", "country": country, "service_code": service,
                                       "postal_code": "00-001", "city": "City", "time_zone": tz,
-                                      "tenant_id": if own { Some(app::backend::demo::PROVIDER_TENANT) } else { None }});
+                                      "tenant_id": if own { Some(backend::demo::PROVIDER_TENANT) } else { None }});
                     let (s, b) = app.call(Method::PUT, &path, &token, Some(back)).await;
                     assert_eq!(s, StatusCode::OK, "{b}");
                 }

@@ -6,9 +6,9 @@
 
 mod common;
 
-use app::backend::db::TestDb;
-use app::backend::demo::{self, LOC_WAW_LOUNGE};
-use app::backend::Settings;
+use backend::db::TestDb;
+use backend::demo::{self, LOC_WAW_LOUNGE};
+use backend::Settings;
 use common::{TestApp, ADMIN_PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -74,7 +74,7 @@ async fn user_id(app: &TestApp, admin: &str, email: &str) -> String {
 }
 
 async fn failed_sign_in_addrs(app: &TestApp) -> Vec<Option<String>> {
-    use app::backend::entity::audit_log;
+    use backend::entity::audit_log;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("sign_in"))
@@ -696,7 +696,7 @@ async fn pairing_is_throttled_per_client_address_behind_the_proxy() {
 
 #[tokio::test]
 async fn the_sweeper_job_purges_expired_sessions_and_stale_throttle_rows() {
-    use app::backend::entity::{auth_throttle, sessions};
+    use backend::entity::{auth_throttle, sessions};
     use sea_orm::{EntityTrait, PaginatorTrait};
     for app in apps(behind_proxy).await {
         app.admin_cookie().await;
@@ -722,7 +722,7 @@ async fn the_sweeper_job_purges_expired_sessions_and_stale_throttle_rows() {
 }
 
 async fn purge(app: &TestApp) {
-    app::backend::service::auth::purge(&app.backend)
+    backend::service::auth::purge(&app.backend)
         .await
         .expect("purge");
 }

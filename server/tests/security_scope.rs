@@ -6,10 +6,10 @@
 
 mod common;
 
-use app::backend::demo::{ISSUER_TENANT, LOC_BER_LOUNGE, LOC_WAW_LOUNGE, PROVIDER_TENANT};
-use app::backend::demo_world::{CARD_BUSINESS_SPEND, CARD_WORLD, RULESET_BUSINESS, RULESET_WORLD};
-use app::backend::entity::audit_log;
-use app::backend::Settings;
+use backend::demo::{ISSUER_TENANT, LOC_BER_LOUNGE, LOC_WAW_LOUNGE, PROVIDER_TENANT};
+use backend::demo_world::{CARD_BUSINESS_SPEND, CARD_WORLD, RULESET_BUSINESS, RULESET_WORLD};
+use backend::entity::audit_log;
+use backend::Settings;
 use common::pos::paired;
 use common::TestApp;
 use reqwest::{Method, StatusCode};
@@ -540,10 +540,7 @@ async fn card_data_access_exports_and_denials_are_audited() {
         assert_eq!(s, StatusCode::OK, "{db}: {page}");
         assert_eq!(page["total"], 3, "{db}: {page}");
         assert_eq!(page["items"].as_array().unwrap().len(), 2);
-        assert_eq!(
-            page["items"][0]["actor_email"],
-            app::backend::demo::ADMIN_EMAIL
-        );
+        assert_eq!(page["items"][0]["actor_email"], backend::demo::ADMIN_EMAIL);
         let (_, page) = app
             .call(
                 Method::GET,
@@ -598,7 +595,7 @@ async fn card_data_access_exports_and_denials_are_audited() {
     }
 }
 
-async fn velocity_app(db: app::backend::db::TestDb, limit: u32) -> TestApp {
+async fn velocity_app(db: backend::db::TestDb, limit: u32) -> TestApp {
     TestApp::start_with(
         db,
         Settings {
@@ -612,7 +609,7 @@ async fn velocity_app(db: app::backend::db::TestDb, limit: u32) -> TestApp {
 
 #[tokio::test]
 async fn check_entry_velocity_limit_per_terminal() {
-    for db in app::backend::db::TestDb::all().await {
+    for db in backend::db::TestDb::all().await {
         let app = velocity_app(db, 3).await;
         let name = app.db.name();
         let admin = app.admin_token().await;
@@ -675,13 +672,13 @@ async fn check_entry_velocity_limit_per_terminal() {
 /// Two app servers (each its own pool) on one database share a terminal's allowance.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn velocity_limit_holds_across_two_app_servers() {
-    for db in app::backend::db::TestDb::all().await {
+    for db in backend::db::TestDb::all().await {
         let app = velocity_app(db, 10).await;
         let name = app.db.name();
-        let second = app::backend::Backend::new(
+        let second = backend::Backend::new(
             app.db.open().await,
             Arc::new(app.clock.clone()),
-            app::backend::Keys::for_tests(),
+            backend::Keys::for_tests(),
             Settings {
                 pos_velocity_per_minute: 10,
                 ..Settings::default()
@@ -722,7 +719,7 @@ async fn velocity_limit_holds_across_two_app_servers() {
 
 #[tokio::test]
 async fn velocity_limit_zero_is_off() {
-    let db = app::backend::db::TestDb::sqlite();
+    let db = backend::db::TestDb::sqlite();
     let app = velocity_app(db, 0).await;
     let admin = app.admin_token().await;
     let t = paired(&app, &admin, LOC_WAW_LOUNGE, "VEL-OFF", 0).await;
@@ -742,9 +739,9 @@ async fn velocity_limit_zero_is_off() {
 /// Basic to the configured host only and never shown by the adapter.
 #[tokio::test]
 async fn acquirer_adapter_never_follows_redirects() {
-    use app::backend::acquirer::{AcqOutcome, Acquirer};
     use axum::http::HeaderMap;
     use axum::routing::post;
+    use backend::acquirer::{AcqOutcome, Acquirer};
     use std::sync::Mutex;
     /// (path, Authorization header) of every request the stub got.
     type Hits = Arc<Mutex<Vec<(String, Option<String>)>>>;
@@ -820,11 +817,11 @@ async fn acquirer_adapter_never_follows_redirects() {
 /// platform. Run as an upgrade: the rows exist, m0011 is rolled back and applied again.
 #[tokio::test]
 async fn migration_assigns_existing_rulesets_an_owner() {
-    use app::backend::entity::{rulesets, tenant_icas, tenants};
-    use app::domain::ruleset::RulesetDraft;
+    use access_core::domain::ruleset::RulesetDraft;
+    use backend::entity::{rulesets, tenant_icas, tenants};
     use migrations::MigratorTrait;
     use sea_orm::{ActiveModelTrait, Set};
-    for db in app::backend::db::TestDb::all().await {
+    for db in backend::db::TestDb::all().await {
         let name = db.name();
         let conn = db.open().await;
         for (id, kind, icas) in [
@@ -876,7 +873,7 @@ async fn migration_assigns_existing_rulesets_an_owner() {
             );
             let draft: RulesetDraft = serde_json::from_value(body).unwrap();
             let r = draft.build(uuid::Uuid::new_v4(), 1, now).unwrap();
-            app::backend::repo::rulesets::save_version(&conn, &r, *under, "migration-test", 0)
+            backend::repo::rulesets::save_version(&conn, &r, *under, "migration-test", 0)
                 .await
                 .unwrap();
             ids.push(r.id.to_string());

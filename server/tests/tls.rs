@@ -33,7 +33,7 @@ fn self_signed() -> Pem {
 
 #[tokio::test]
 async fn https_with_a_self_signed_certificate_hsts_and_the_pos_simulator() {
-    let app = TestApp::start(app::backend::db::TestDb::sqlite()).await;
+    let app = TestApp::start(backend::db::TestDb::sqlite()).await;
     let pem = self_signed();
     let base =
         server::startup::spawn_tls_for_tests(app.backend.clone(), &pem.cert_path, &pem.key_path)
@@ -67,9 +67,7 @@ async fn https_with_a_self_signed_certificate_hsts_and_the_pos_simulator() {
     // The admin API over HTTPS.
     let resp = client
         .post(format!("{base}/api/v1/auth/token"))
-        .json(
-            &json!({"email": app::backend::demo::ADMIN_EMAIL, "password": common::ADMIN_PASSWORD}),
-        )
+        .json(&json!({"email": backend::demo::ADMIN_EMAIL, "password": common::ADMIN_PASSWORD}))
         .send()
         .await
         .unwrap();
@@ -83,7 +81,7 @@ async fn https_with_a_self_signed_certificate_hsts_and_the_pos_simulator() {
             Method::POST,
             &format!(
                 "/api/v1/admin/locations/{}/terminals",
-                app::backend::demo::LOC_WAW_LOUNGE
+                backend::demo::LOC_WAW_LOUNGE
             ),
             &admin,
             Some(json!({"serial_number": serial})),
@@ -102,7 +100,7 @@ async fn https_with_a_self_signed_certificate_hsts_and_the_pos_simulator() {
     server::sim::trust_ca_pem(pem.cert.as_bytes()).expect("CA");
     let mut t = server::sim::Terminal::new(&base, serial, common::pos::keys()[0].clone()).unwrap();
     let clock = app.clock.clone();
-    t.clock = std::sync::Arc::new(move || app::backend::Clock::now(&clock).timestamp());
+    t.clock = std::sync::Arc::new(move || backend::Clock::now(&clock).timestamp());
     t.pair(code["code"].as_str().unwrap())
         .await
         .expect("pairs over TLS");

@@ -3,9 +3,9 @@
 
 mod common;
 
-use app::backend::demo::{self, LOC_BER_LOUNGE, LOC_WAW_LOUNGE};
-use app::backend::demo_world::{CARD_NO_RULES, CARD_WORLD, RULESET_WORLD};
-use app::backend::entity::{audit_log, card_holds, operations};
+use backend::demo::{self, LOC_BER_LOUNGE, LOC_WAW_LOUNGE};
+use backend::demo_world::{CARD_NO_RULES, CARD_WORLD, RULESET_WORLD};
+use backend::entity::{audit_log, card_holds, operations};
 use common::pos::paired;
 use common::TestApp;
 use reqwest::{Method, StatusCode};

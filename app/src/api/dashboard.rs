@@ -1,4 +1,4 @@
-use crate::model::{AppError, DashboardData, DashboardFilter};
+use access_core::model::{AppError, DashboardData, DashboardFilter};
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "dashboard/data")]
@@ -6,5 +6,5 @@ pub async fn get_dashboard(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<DashboardData, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::dashboard::data(&b, &p, &filter).await?)
+    Ok(backend::service::dashboard::data(&b, &p, &filter).await?)
 }

@@ -1,8 +1,10 @@
 //! Server functions of the reference-data screen (BIN table, FX rates).
 
+use access_core::model::{
+    AppError, BinFilter, BinRangeView, FxFilter, FxRateView, ImportReport, Page,
+};
 #[cfg(feature = "ssr")]
-use crate::backend::service::data;
-use crate::model::{AppError, BinFilter, BinRangeView, FxFilter, FxRateView, ImportReport, Page};
+use backend::service::data;
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "data/bins")]

@@ -1,7 +1,7 @@
 //! Server functions of the Fleet screens: thin adapters over `service::fleet`, the same service
 //! functions the platform fleet API (`/api/v1/admin/pos-terminals`) calls. Admin only.
 
-use crate::model::{
+use access_core::model::{
     AppError, FleetFilter, FleetMapping, FleetMetricPoint, FleetMetricsQuery, FleetTerminalDetail,
     FleetTerminalRow, Page,
 };
@@ -9,15 +9,15 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod adapt {
-    use crate::backend::entity::{locations, processor_mappings};
-    use crate::backend::service::fleet::details::{Actor, Assignment, TerminalDetails};
-    use crate::backend::service::fleet::support::TerminalStatus;
-    use crate::backend::service::fleet::{ids, processors, FleetError};
-    use crate::backend::Backend;
-    use crate::model::{
+    use access_core::model::{
         AppError, FieldError, FleetAssignment, FleetEvent, FleetMapping, FleetProcessor,
         FleetTerminalDetail,
     };
+    use backend::entity::{locations, processor_mappings};
+    use backend::service::fleet::details::{Actor, Assignment, TerminalDetails};
+    use backend::service::fleet::support::TerminalStatus;
+    use backend::service::fleet::{ids, processors, FleetError};
+    use backend::Backend;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use std::collections::HashMap;
 
@@ -154,7 +154,7 @@ mod adapt {
             .filter(locations::Column::Id.is_in(ids))
             .all(&b.db)
             .await
-            .map_err(|e| AppError::from(crate::backend::ServiceError::Db(e)))?;
+            .map_err(|e| AppError::from(backend::ServiceError::Db(e)))?;
         Ok(rows.into_iter().map(|l| (l.id, l.name)).collect())
     }
 
@@ -184,8 +184,8 @@ fn blank(v: Option<String>) -> Option<String> {
 pub async fn list_terminals(
     #[server(default)] filter: FleetFilter,
 ) -> Result<Page<FleetTerminalRow>, AppError> {
-    use crate::backend::service::fleet::ids;
-    use crate::backend::service::fleet::terminals::{self, TerminalQuery};
+    use backend::service::fleet::ids;
+    use backend::service::fleet::terminals::{self, TerminalQuery};
     let (b, p) = super::ctx::principal().await?;
     let q = TerminalQuery {
         tenant_id: blank(filter.tenant_id),
@@ -240,7 +240,7 @@ pub async fn list_terminals(
 /// One terminal with its assignment history, recent events and processor mappings.
 #[server(prefix = "/api/fn", endpoint = "fleet/get")]
 pub async fn get_terminal(id: String) -> Result<FleetTerminalDetail, AppError> {
-    use crate::backend::service::fleet::details::{self, DetailInclude};
+    use backend::service::fleet::details::{self, DetailInclude};
     let (b, p) = super::ctx::principal().await?;
     let inc = DetailInclude {
         assignments: true,
@@ -264,7 +264,7 @@ pub async fn update_terminal_status(
     status: String,
     reason: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::service::fleet::status::{self, TerminalPatch};
+    use backend::service::fleet::status::{self, TerminalPatch};
     let (b, p) = super::ctx::principal().await?;
     let patch = TerminalPatch {
         status: Some(status),
@@ -287,7 +287,7 @@ pub async fn assign_terminal(
     ledger_account_name: Option<String>,
     assignment_reason: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::service::fleet::assignment::{self, AssignmentInput};
+    use backend::service::fleet::assignment::{self, AssignmentInput};
     let (b, p) = super::ctx::principal().await?;
     let input = AssignmentInput {
         business_id: blank(business_id),
@@ -304,7 +304,7 @@ pub async fn assign_terminal(
 
 #[server(prefix = "/api/fn", endpoint = "fleet/unassign")]
 pub async fn unassign_terminal(id: String) -> Result<(), AppError> {
-    use crate::backend::service::fleet::assignment;
+    use backend::service::fleet::assignment;
     let (b, p) = super::ctx::principal().await?;
     assignment::unassign(&b, &p, &id).await.map_err(adapt::err)
 }
@@ -312,7 +312,7 @@ pub async fn unassign_terminal(id: String) -> Result<(), AppError> {
 /// The terminal's processor mappings, deleted ones too.
 #[server(prefix = "/api/fn", endpoint = "fleet/mappings")]
 pub async fn list_mappings(id: String) -> Result<Vec<FleetMapping>, AppError> {
-    use crate::backend::service::fleet::mappings;
+    use backend::service::fleet::mappings;
     let (b, p) = super::ctx::principal().await?;
     let rows = mappings::list(&b, &p, &id).await.map_err(adapt::err)?;
     Ok(rows.into_iter().map(adapt::mapping).collect())
@@ -326,7 +326,7 @@ pub async fn create_mapping(
     processor_terminal_id: Option<String>,
     is_primary: Option<String>,
 ) -> Result<FleetMapping, AppError> {
-    use crate::backend::service::fleet::mappings::{self, MappingInput};
+    use backend::service::fleet::mappings::{self, MappingInput};
     let (b, p) = super::ctx::principal().await?;
     let input = MappingInput {
         processor_code: blank(processor_code),
@@ -343,7 +343,7 @@ pub async fn create_mapping(
 
 #[server(prefix = "/api/fn", endpoint = "fleet/mappings/primary")]
 pub async fn set_primary_mapping(id: String, mapping_id: String) -> Result<(), AppError> {
-    use crate::backend::service::fleet::mappings;
+    use backend::service::fleet::mappings;
     let (b, p) = super::ctx::principal().await?;
     mappings::set_primary(&b, &p, &id, &mapping_id)
         .await
@@ -352,7 +352,7 @@ pub async fn set_primary_mapping(id: String, mapping_id: String) -> Result<(), A
 
 #[server(prefix = "/api/fn", endpoint = "fleet/mappings/delete")]
 pub async fn delete_mapping(id: String, mapping_id: String) -> Result<(), AppError> {
-    use crate::backend::service::fleet::mappings;
+    use backend::service::fleet::mappings;
     let (b, p) = super::ctx::principal().await?;
     mappings::delete(&b, &p, &id, &mapping_id)
         .await
@@ -364,10 +364,10 @@ pub async fn delete_mapping(id: String, mapping_id: String) -> Result<(), AppErr
 pub async fn fleet_metrics(
     #[server(default)] query: FleetMetricsQuery,
 ) -> Result<Vec<FleetMetricPoint>, AppError> {
-    use crate::backend::service::fleet::metrics::{self, MetricsQuery};
+    use backend::service::fleet::metrics::{self, MetricsQuery};
     use chrono::SecondsFormat;
     let (b, p) = super::ctx::principal().await?;
-    let now = crate::backend::clock::from_ms(b.now_ms());
+    let now = backend::clock::from_ms(b.now_ms());
     let to = adapt::day_bound(query.to, true)
         .unwrap_or_else(|| now.to_rfc3339_opts(SecondsFormat::Secs, true));
     let from = adapt::day_bound(query.from, false).unwrap_or_else(|| {

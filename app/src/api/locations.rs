@@ -3,10 +3,12 @@
 #![allow(clippy::too_many_arguments)]
 
 #[cfg(feature = "ssr")]
-use crate::backend::service::{capacity, locations, terminals};
+use access_core::model::LocationInput;
+use access_core::model::{
+    AppError, LocationFilter, LocationView, OccupancyView, Page, ServiceView,
+};
 #[cfg(feature = "ssr")]
-use crate::model::LocationInput;
-use crate::model::{AppError, LocationFilter, LocationView, OccupancyView, Page, ServiceView};
+use backend::service::{capacity, locations, terminals};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -17,9 +17,9 @@ pub mod users;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {
-    use crate::backend::service::auth::{self, SessionKind, COOKIE_NAME};
-    use crate::backend::{Backend, Principal};
-    use crate::model::AppError;
+    use access_core::model::AppError;
+    use backend::service::auth::{self, SessionKind, COOKIE_NAME};
+    use backend::{Backend, Principal};
     use leptos::prelude::*;
 
     pub fn backend() -> Result<Backend, AppError> {
@@ -53,7 +53,7 @@ pub(crate) mod ctx {
         let parts = use_context::<axum::http::request::Parts>()?;
         parts
             .extensions
-            .get::<crate::backend::client::ClientIp>()
+            .get::<backend::client::ClientIp>()
             .map(|c| c.0.to_string())
     }
 }

@@ -1,4 +1,4 @@
-use crate::model::{
+use access_core::model::{
     AppError, CardTransactionView, LocationOption, OperationDetail, OperationFilter, OperationView,
     Page, RuleVersionView,
 };
@@ -9,31 +9,31 @@ pub async fn list_operations(
     #[server(default)] filter: OperationFilter,
 ) -> Result<Page<OperationView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::operations::list(&b, &p, &filter).await?)
+    Ok(backend::service::operations::list(&b, &p, &filter).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "operations/get")]
 pub async fn get_operation(id: String) -> Result<OperationDetail, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::operations::get(&b, &p, &id).await?)
+    Ok(backend::service::operations::get(&b, &p, &id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "operations/rule")]
 pub async fn operation_rule(id: String) -> Result<RuleVersionView, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::operations::rule(&b, &p, &id).await?)
+    Ok(backend::service::operations::rule(&b, &p, &id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "operations/transactions")]
 pub async fn operation_transactions(id: String) -> Result<Vec<CardTransactionView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::operations::transactions(&b, &p, &id).await?)
+    Ok(backend::service::operations::transactions(&b, &p, &id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "operations/locations")]
 pub async fn operation_locations() -> Result<Vec<LocationOption>, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::operations::locations(&b, &p).await?)
+    Ok(backend::service::operations::locations(&b, &p).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "operations/reverse")]
@@ -42,5 +42,5 @@ pub async fn reverse_operation(
     reason: Option<String>,
 ) -> Result<OperationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::operations::reverse(&b, &p, &id, reason).await?)
+    Ok(backend::service::operations::reverse(&b, &p, &id, reason).await?)
 }

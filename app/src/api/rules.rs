@@ -1,9 +1,11 @@
 //! Server functions of the Rules screens.
 
+use access_core::model::rules_form::FormMap;
+use access_core::model::{
+    AppError, LocationView, Page, RulesetDetail, RulesetFilter, RulesetSummary,
+};
 #[cfg(feature = "ssr")]
-use crate::backend::service::{locations, rulesets};
-use crate::model::rules_form::FormMap;
-use crate::model::{AppError, LocationView, Page, RulesetDetail, RulesetFilter, RulesetSummary};
+use backend::service::{locations, rulesets};
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "rules/list")]
@@ -24,7 +26,7 @@ pub async fn get_ruleset(id: String) -> Result<RulesetDetail, AppError> {
 #[server(prefix = "/api/fn", endpoint = "rules/locations")]
 pub async fn rule_locations() -> Result<Vec<LocationView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    let filter = crate::model::LocationFilter {
+    let filter = access_core::model::LocationFilter {
         page_size: Some(200),
         ..Default::default()
     };
@@ -35,7 +37,8 @@ pub async fn rule_locations() -> Result<Vec<LocationView>, AppError> {
 #[server(prefix = "/api/fn", endpoint = "rules/save")]
 pub async fn save_ruleset(id: Option<String>, f: FormMap) -> Result<RulesetDetail, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    let draft = crate::model::rules_form::draft_from_form(&f).map_err(AppError::Validation)?;
+    let draft =
+        access_core::model::rules_form::draft_from_form(&f).map_err(AppError::Validation)?;
     let saved = match id.filter(|i| !i.is_empty()) {
         Some(id) => rulesets::update(&b, &p, &id, &draft).await?,
         None => rulesets::create(&b, &p, &draft).await?,

@@ -1,10 +1,10 @@
-use crate::model::{AppError, Me};
+use access_core::model::{AppError, Me};
 use leptos::prelude::*;
 
 /// Sign in with e-mail and password; sets the session cookie and goes to the dashboard.
 #[server(prefix = "/api/fn", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::service::auth::{self, SessionKind, COOKIE_NAME};
+    use backend::service::auth::{self, SessionKind, COOKIE_NAME};
     let b = super::ctx::backend()?;
     let addr = super::ctx::client_addr().await;
     let issued = auth::sign_in(&b, &email, &password, addr.as_deref(), SessionKind::Cookie).await?;
@@ -40,7 +40,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::backend::service::auth::{self, COOKIE_NAME};
+    use backend::service::auth::{self, COOKIE_NAME};
     let b = super::ctx::backend()?;
     if let Some(token) = super::ctx::session_token().await {
         auth::sign_out(&b, &token).await?;
@@ -62,7 +62,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user, or `None` when signed out.
 #[server(prefix = "/api/fn", endpoint = "me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
-    use crate::backend::service::auth;
+    use backend::service::auth;
     match super::ctx::principal_pending().await {
         Ok((b, p, _, _)) => Ok(Some(auth::current_user(&b, &p).await?)),
         Err(AppError::Unauthenticated) => Ok(None),
@@ -78,8 +78,8 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::backend::service::auth;
-    use crate::model::{FieldError, PasswordChange};
+    use access_core::model::{FieldError, PasswordChange};
+    use backend::service::auth;
     let (b, p, token, _) = super::ctx::principal_pending().await?;
     if new_password != confirm_password {
         return Err(AppError::Validation(vec![FieldError::new(

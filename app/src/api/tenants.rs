@@ -1,18 +1,18 @@
 //! The Organisations screen's server functions.
 
-use crate::model::{AppError, OrgLocation, OrganisationView};
+use access_core::model::{AppError, OrgLocation, OrganisationView};
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "tenants/list")]
 pub async fn list_organisations() -> Result<Vec<OrganisationView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::tenants::list(&b, &p).await?)
+    Ok(backend::service::tenants::list(&b, &p).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "tenants/get")]
 pub async fn get_organisation(id: String) -> Result<OrganisationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::tenants::get(&b, &p, &id).await?)
+    Ok(backend::service::tenants::get(&b, &p, &id).await?)
 }
 
 /// Form fields arrive flat; `icas` is one text field (commas, spaces or new lines).
@@ -22,14 +22,14 @@ pub async fn create_organisation(
     kind: String,
     #[server(default)] icas: String,
 ) -> Result<OrganisationView, AppError> {
-    use crate::model::{split_icas, OrganisationInput};
+    use access_core::model::{split_icas, OrganisationInput};
     let (b, p) = super::ctx::principal().await?;
     let input = OrganisationInput {
         name,
         kind,
         icas: split_icas(&icas),
     };
-    let org = crate::backend::service::tenants::create(&b, &p, &input).await?;
+    let org = backend::service::tenants::create(&b, &p, &input).await?;
     leptos_axum::redirect(&format!("/organisations/{}", org.id));
     Ok(org)
 }
@@ -40,14 +40,14 @@ pub async fn update_organisation(
     name: String,
     #[server(default)] icas: String,
 ) -> Result<OrganisationView, AppError> {
-    use crate::model::{split_icas, OrganisationInput};
+    use access_core::model::{split_icas, OrganisationInput};
     let (b, p) = super::ctx::principal().await?;
     let input = OrganisationInput {
         name,
         kind: String::new(),
         icas: split_icas(&icas),
     };
-    Ok(crate::backend::service::tenants::update(&b, &p, &id, &input).await?)
+    Ok(backend::service::tenants::update(&b, &p, &id, &input).await?)
 }
 
 /// `active` = "true" / "false", as the form posts it.
@@ -57,7 +57,7 @@ pub async fn set_organisation_active(
     active: String,
 ) -> Result<OrganisationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::tenants::set_active(&b, &p, &id, active == "true").await?)
+    Ok(backend::service::tenants::set_active(&b, &p, &id, active == "true").await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "tenants/assign-location")]
@@ -66,7 +66,7 @@ pub async fn assign_location(
     location_id: String,
 ) -> Result<OrganisationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::tenants::assign_location(&b, &p, &id, &location_id).await?)
+    Ok(backend::service::tenants::assign_location(&b, &p, &id, &location_id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "tenants/unassign-location")]
@@ -75,11 +75,11 @@ pub async fn unassign_location(
     location_id: String,
 ) -> Result<OrganisationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::tenants::unassign_location(&b, &p, &id, &location_id).await?)
+    Ok(backend::service::tenants::unassign_location(&b, &p, &id, &location_id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "tenants/unassigned-locations")]
 pub async fn unassigned_locations() -> Result<Vec<OrgLocation>, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::tenants::unassigned_locations(&b, &p).await?)
+    Ok(backend::service::tenants::unassigned_locations(&b, &p).await?)
 }

@@ -1,9 +1,9 @@
 //! Server functions of the Terms & Conditions screen and the consent screen. (The upload is a
 //! plain multipart form posted to `/api/panel/terms`, see the server's `http/admin/terms.rs`.)
 
+use access_core::model::{AppError, DocumentView};
 #[cfg(feature = "ssr")]
-use crate::backend::service::terms;
-use crate::model::{AppError, DocumentView};
+use backend::service::terms;
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "terms/list")]

@@ -1,24 +1,24 @@
 #[cfg(feature = "ssr")]
-use crate::model::UserInput;
-use crate::model::{AppError, OneTimePassword, Page, TenantView, UserFilter, UserView};
+use access_core::model::UserInput;
+use access_core::model::{AppError, OneTimePassword, Page, TenantView, UserFilter, UserView};
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "users/list")]
 pub async fn list_users(#[server(default)] filter: UserFilter) -> Result<Page<UserView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::users::list(&b, &p, &filter).await?)
+    Ok(backend::service::users::list(&b, &p, &filter).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "users/get")]
 pub async fn get_user(id: String) -> Result<UserView, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::users::get(&b, &p, &id).await?)
+    Ok(backend::service::users::get(&b, &p, &id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "users/tenants")]
 pub async fn list_tenants() -> Result<Vec<TenantView>, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::users::tenants(&b, &p).await?)
+    Ok(backend::service::users::tenants(&b, &p).await?)
 }
 
 /// Form fields arrive flat (so the form works before WASM loads too).
@@ -40,7 +40,7 @@ pub async fn create_user(
         tenant_id,
         password,
     };
-    let user = crate::backend::service::users::create(&b, &p, &input).await?;
+    let user = backend::service::users::create(&b, &p, &input).await?;
     leptos_axum::redirect("/users");
     Ok(user)
 }
@@ -64,7 +64,7 @@ pub async fn update_user(
         tenant_id,
         password,
     };
-    let user = crate::backend::service::users::update(&b, &p, &id, &input).await?;
+    let user = backend::service::users::update(&b, &p, &id, &input).await?;
     leptos_axum::redirect("/users");
     Ok(user)
 }
@@ -72,7 +72,7 @@ pub async fn update_user(
 #[server(prefix = "/api/fn", endpoint = "users/delete")]
 pub async fn delete_user(id: String) -> Result<(), AppError> {
     let (b, p) = super::ctx::principal().await?;
-    crate::backend::service::users::delete(&b, &p, &id).await?;
+    backend::service::users::delete(&b, &p, &id).await?;
     leptos_axum::redirect("/users");
     Ok(())
 }
@@ -82,19 +82,19 @@ pub async fn delete_user(id: String) -> Result<(), AppError> {
 pub async fn set_user_disabled(id: String, disabled: String) -> Result<UserView, AppError> {
     let (b, p) = super::ctx::principal().await?;
     let disabled = disabled == "true";
-    Ok(crate::backend::service::users::set_disabled(&b, &p, &id, disabled).await?)
+    Ok(backend::service::users::set_disabled(&b, &p, &id, disabled).await?)
 }
 
 /// A one-time password for the user, shown once on the page.
 #[server(prefix = "/api/fn", endpoint = "users/reset-password")]
 pub async fn reset_user_password(id: String) -> Result<OneTimePassword, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::users::reset_password(&b, &p, &id).await?)
+    Ok(backend::service::users::reset_password(&b, &p, &id).await?)
 }
 
 /// Lift a sign-in lock (too many failed attempts).
 #[server(prefix = "/api/fn", endpoint = "users/unlock")]
 pub async fn unlock_user(id: String) -> Result<UserView, AppError> {
     let (b, p) = super::ctx::principal().await?;
-    Ok(crate::backend::service::users::unlock(&b, &p, &id).await?)
+    Ok(backend::service::users::unlock(&b, &p, &id).await?)
 }

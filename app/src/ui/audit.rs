@@ -3,7 +3,7 @@
 
 use super::common::fmt_ms;
 use crate::api::audit::list_audit;
-use crate::model::{AuditEntryView, AuditFilter};
+use access_core::model::{AuditEntryView, AuditFilter};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};

@@ -6,7 +6,9 @@ use super::export::{ExportLink, ExportProgress, ExportStatus};
 use super::locations::can;
 use super::operations::amount;
 use crate::api::cards::{get_card, list_cards, ImportEnrolments, UnenrolCard};
-use crate::model::{preview_enrolments, Capability, CardFilter, CardView, EnrolmentImportReport};
+use access_core::model::{
+    preview_enrolments, Capability, CardFilter, CardView, EnrolmentImportReport,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};

@@ -1,4 +1,4 @@
-use crate::model::{error::error_for, AppError};
+use access_core::model::{error::error_for, AppError};
 use leptos::prelude::*;
 
 /// The error of an action's latest result, as a copyable signal for the form helpers.

@@ -4,7 +4,7 @@
 use super::common::{action_error, field_error, form_error};
 use super::locations::form_field;
 use crate::api::terms::{pending_documents, AcceptDocuments};
-use crate::model::{kind_label, AppError, FieldError};
+use access_core::model::{kind_label, AppError, FieldError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

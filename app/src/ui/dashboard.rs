@@ -4,7 +4,7 @@
 use super::charts::{BarChart, SplitBar};
 use crate::api::dashboard::get_dashboard;
 use crate::api::operations::operation_locations;
-use crate::model::DashboardFilter;
+use access_core::model::DashboardFilter;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};

@@ -4,7 +4,7 @@
 use super::common::{action_error, all_errors, fmt_ms, form_error};
 use super::locations::{can, urlencode};
 use crate::api::data::{list_bins, list_fx, ImportBins, ImportFx, UpdateFx};
-use crate::model::{BinFilter, Capability, FxFilter};
+use access_core::model::{BinFilter, Capability, FxFilter};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};

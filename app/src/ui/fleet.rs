@@ -8,7 +8,7 @@ use crate::api::fleet::{
     fleet_metrics, get_terminal, list_terminals, AssignTerminal, CreateMapping, DeleteMapping,
     SetPrimaryMapping, UnassignTerminal, UpdateTerminalStatus,
 };
-use crate::model::{
+use access_core::model::{
     AppError, FleetAssignment, FleetEvent, FleetFilter, FleetMapping, FleetMetricsQuery,
     FleetProcessor, FleetTerminalDetail, FleetTerminalRow, FLEET_STATUSES,
 };

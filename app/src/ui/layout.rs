@@ -1,5 +1,5 @@
 use crate::api::session::{get_me, Logout};
-use crate::model::{authz::allowed, Capability, Me};
+use access_core::model::{authz::allowed, Capability, Me};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 

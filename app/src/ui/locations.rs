@@ -9,7 +9,7 @@ use crate::api::locations::{
     UpdateLocation,
 };
 use crate::api::session::get_me;
-use crate::model::{
+use access_core::model::{
     authz::allowed, AppError, Capability, LocationFilter, LocationInput, LocationView,
     SERVICE_CODES,
 };
@@ -218,7 +218,7 @@ fn LocationFields(
         address: None,
         cooldown_minutes: None,
         capacity: None,
-        stay_minutes: crate::model::DEFAULT_STAY_MINUTES,
+        stay_minutes: access_core::model::DEFAULT_STAY_MINUTES,
         time_zone: "UTC".into(),
         tenant_id: None,
         created_at: 0,

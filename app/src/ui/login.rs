@@ -1,5 +1,5 @@
 use crate::api::session::Login;
-use crate::model::AppError;
+use access_core::model::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -11,7 +11,7 @@ use crate::api::operations::{
     get_operation, list_operations, operation_locations, operation_rule, operation_transactions,
     ReverseOperation,
 };
-use crate::model::{
+use access_core::model::{
     currency_digits, fmt_minor, OperationFilter, OperationView, OPERATION_STATUSES, OPERATION_TYPES,
 };
 use leptos::prelude::*;
@@ -134,7 +134,7 @@ pub fn OperationsPage() -> impl IntoView {
     );
     let locations = Resource::new(|| (), |_| operation_locations());
     let f = move || filter.get();
-    let export_ok = super::locations::can(crate::model::Capability::ReportsExport);
+    let export_ok = super::locations::can(access_core::model::Capability::ReportsExport);
     view! {
         <Title text="Operations · Access Control"/>
         <div class="page-head">

@@ -3,7 +3,7 @@
 
 use super::common::{action_error, field_error, form_error};
 use crate::api::session::{get_me, ChangePassword, Logout};
-use crate::model::MIN_PASSWORD_LEN;
+use access_core::model::MIN_PASSWORD_LEN;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -6,7 +6,7 @@ use crate::api::tenants::{
     get_organisation, list_organisations, unassigned_locations, AssignLocation, CreateOrganisation,
     SetOrganisationActive, UnassignLocation, UpdateOrganisation,
 };
-use crate::model::{org_kind_label, OrganisationView, KIND_ISSUER, KIND_PROVIDER};
+use access_core::model::{org_kind_label, OrganisationView, KIND_ISSUER, KIND_PROVIDER};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -4,7 +4,9 @@
 use super::common::fmt_ms;
 use super::locations::{can, form_field};
 use crate::api::terms::list_documents;
-use crate::model::{kind_label, AppError, Capability, DocumentMeta, DocumentView, DOCUMENT_KINDS};
+use access_core::model::{
+    kind_label, AppError, Capability, DocumentMeta, DocumentView, DOCUMENT_KINDS,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -30,7 +32,7 @@ pub fn TermsPage() -> impl IntoView {
         move || {
             let from_client = client.with(|e| {
                 e.as_ref().and_then(|e| {
-                    crate::model::error::error_for(e.field_errors(), field).map(str::to_owned)
+                    access_core::model::error::error_for(e.field_errors(), field).map(str::to_owned)
                 })
             });
             let from_url = q.with(|q| {

@@ -7,8 +7,8 @@ use super::common::{action_error, field_error, form_error};
 use crate::api::rules::rule_locations;
 use crate::api::session::get_me;
 use crate::api::try_card::TryCard as TryCardFn;
-use crate::domain::ruleset::LocationScope;
-use crate::model::{can_try_card, LocationView, TryCardResult};
+use access_core::domain::ruleset::LocationScope;
+use access_core::model::{can_try_card, LocationView, TryCardResult};
 use leptos::prelude::*;
 
 /// Whether the signed-in user may try cards; asked once the page is live in the browser (as

@@ -4,7 +4,7 @@ use crate::api::users::{
     get_user, list_tenants, list_users, CreateUser, DeleteUser, ResetUserPassword, SetUserDisabled,
     UnlockUser, UpdateUser,
 };
-use crate::model::{Capability, Role, UserFilter, UserView};
+use access_core::model::{Capability, Role, UserFilter, UserView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -140,7 +140,7 @@ fn status_label(u: &UserView) -> &'static str {
 /// The fields shared by the add and edit forms; `user` pre-fills them when editing.
 #[component]
 fn UserFields(
-    result: Signal<Option<crate::model::AppError>>,
+    result: Signal<Option<access_core::model::AppError>>,
     user: Option<UserView>,
     /// The organisation a new user starts in (from the Organisations screen's link).
     #[prop(optional)]

@@ -1,4 +1,4 @@
-//! Authorization failures into the audit log: the gate ([`app::backend::Principal::require`])
+//! Authorization failures into the audit log: the gate ([`backend::Principal::require`])
 //! notes each refusal while a request runs; when the answer is indeed 403, one `authz.denied`
 //! entry is recorded with the user, the role, the capability asked for, the method and path
 //! (no query string: it may carry filters with card data) and the client address. The panel's
@@ -6,11 +6,11 @@
 //! call with a noted refusal counts; a refusal that was only a probe ("may this user also
 //! reverse?") inside a call that succeeded is no failure.
 
-use app::backend::{audit, Backend};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
+use backend::{audit, Backend};
 
 pub async fn record_denials(
     State(b): State<Backend>,

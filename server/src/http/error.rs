@@ -1,11 +1,11 @@
 //! The one mapping from service errors to REST responses:
 //! `{"error": {"code": "...", "message": "...", "fields": [...]}}`.
 
-use app::backend::ServiceError;
-use app::model::AppError;
+use access_core::model::AppError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use backend::ServiceError;
 
 #[derive(Debug)]
 pub struct ApiError(pub AppError);

@@ -1,7 +1,7 @@
-use app::backend::Backend;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use backend::Backend;
 use serde_json::{json, Value};
 
 /// The process is up.
@@ -11,7 +11,7 @@ pub async fn healthz() -> Json<Value> {
 
 /// The database answers.
 pub async fn readyz(State(b): State<Backend>) -> (StatusCode, Json<Value>) {
-    match app::backend::db::ping(&b.db).await {
+    match backend::db::ping(&b.db).await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

@@ -11,12 +11,12 @@
 //! beyond "the list may have changed".
 
 use super::error::ApiResult;
-use app::backend::service::{auth, operations};
-use app::backend::Backend;
-use app::model::AppError;
+use access_core::model::AppError;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use backend::service::{auth, operations};
+use backend::Backend;
 use futures_util::stream::{self, Stream};
 use std::collections::HashMap;
 use std::convert::Infallible;

@@ -12,8 +12,8 @@ pub mod origin;
 pub mod pages;
 pub mod pos;
 
-use app::backend::Backend;
 use axum::extract::FromRef;
+use backend::Backend;
 use leptos::config::LeptosOptions;
 
 /// Axum state shared by every route.
@@ -75,7 +75,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
         Ok(ClientAddr(
             parts
                 .extensions
-                .get::<app::backend::client::ClientIp>()
+                .get::<backend::client::ClientIp>()
                 .map(|c| c.0.to_string()),
         ))
     }
@@ -83,23 +83,21 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
 
 /// Compute the client's address once, at the edge: the peer, or behind a trusted proxy
 /// (`--trusted-proxies`) the right-most forwarded address that is not a trusted proxy
-/// (see [`app::backend::client::client_ip`]). Stored as a request extension.
+/// (see [`backend::client::client_ip`]). Stored as a request extension.
 pub async fn stamp_client_ip(
     axum::extract::State(b): axum::extract::State<Backend>,
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     // Never trust a value a client could have smuggled in.
-    req.extensions_mut()
-        .remove::<app::backend::client::ClientIp>();
+    req.extensions_mut().remove::<backend::client::ClientIp>();
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
     if let Some(peer) = peer {
-        let ip = app::backend::client::client_ip(peer, req.headers(), &b.settings.trusted_proxies);
-        req.extensions_mut()
-            .insert(app::backend::client::ClientIp(ip));
+        let ip = backend::client::client_ip(peer, req.headers(), &b.settings.trusted_proxies);
+        req.extensions_mut().insert(backend::client::ClientIp(ip));
     }
     next.run(req).await
 }

@@ -7,11 +7,11 @@
 //! passes: the session cookie is `SameSite=Strict` anyway. Bearer-token REST clients and
 //! terminals send no session cookie and are not concerned.
 
-use app::backend::service::auth::{cookie_value, COOKIE_NAME};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
 use axum::middleware::Next;
+use backend::service::auth::{cookie_value, COOKIE_NAME};
 
 fn safe(method: &Method) -> bool {
     matches!(

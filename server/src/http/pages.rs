@@ -2,12 +2,12 @@
 //! with a one-time password go to `/password`, and users who still owe consent go to `/consent`.
 //! Server functions check for themselves.
 
-use app::backend::service::auth::{self, SessionKind, COOKIE_NAME};
-use app::backend::Backend;
 use axum::extract::{Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use backend::service::auth::{self, SessionKind, COOKIE_NAME};
+use backend::Backend;
 
 const PUBLIC_PREFIXES: [&str; 8] = [
     "/login",

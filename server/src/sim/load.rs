@@ -357,7 +357,7 @@ mod tests {
         for s in [0, 1, 42, 9_999_999, 123_456_789] {
             let pan = luhn_pan("541234", s);
             assert_eq!(pan.len(), 16);
-            assert!(app::domain::Pan::parse(&pan).is_ok(), "{pan}");
+            assert!(access_core::domain::Pan::parse(&pan).is_ok(), "{pan}");
         }
         assert_eq!(luhn_pan("4000000000", 0), "4000000000000002");
     }

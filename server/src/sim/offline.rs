@@ -69,7 +69,7 @@ impl std::fmt::Debug for QueuedEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueuedEntry")
             .field("offline_id", &self.offline_id)
-            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("pan", &access_core::domain::MaskedPan(&self.pan))
             .field("occurred_at", &self.occurred_at)
             .field("basis", &self.basis)
             .field("adult_guests", &self.adult_guests)
@@ -331,7 +331,7 @@ pub fn rejected(state: &StateDir) -> Result<Vec<QueuedEntry>, SimError> {
 fn valid_pan(pan: &str) -> bool {
     (12..=19).contains(&pan.len())
         && pan.bytes().all(|b| b.is_ascii_digit())
-        && app::domain::luhn_valid(pan)
+        && access_core::domain::luhn_valid(pan)
 }
 
 /// Tap a card while offline: decide from the lists and, if admitted, queue the entry with a

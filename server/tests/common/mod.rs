@@ -1,8 +1,8 @@
 //! Test harness: a real server on a loopback port over a throw-away database, driven over HTTP.
 #![allow(dead_code)]
 
-use app::backend::db::TestDb;
-use app::backend::{demo, Backend, Keys, ManualClock, Settings};
+use backend::db::TestDb;
+use backend::{demo, Backend, Keys, ManualClock, Settings};
 use chrono::TimeZone;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -23,7 +23,7 @@ pub struct TestApp {
 pub fn luhn(body: &str) -> String {
     (0..10)
         .map(|c| format!("{body}{c}"))
-        .find(|p| app::domain::luhn_valid(p))
+        .find(|p| access_core::domain::luhn_valid(p))
         .expect("a check digit exists for a digit string")
 }
 
@@ -43,7 +43,7 @@ impl TestApp {
     pub async fn start_with(
         db: TestDb,
         settings: Settings,
-        acquirer: Option<Arc<dyn app::backend::acquirer::Acquirer>>,
+        acquirer: Option<Arc<dyn backend::acquirer::Acquirer>>,
     ) -> TestApp {
         TestApp::start_inner(db, settings, acquirer, true).await
     }
@@ -56,7 +56,7 @@ impl TestApp {
     async fn start_inner(
         db: TestDb,
         settings: Settings,
-        acquirer: Option<Arc<dyn app::backend::acquirer::Acquirer>>,
+        acquirer: Option<Arc<dyn backend::acquirer::Acquirer>>,
         seed: bool,
     ) -> TestApp {
         // `RUST_LOG=warn cargo test -- --nocapture` shows the server's logs of a failing test.
@@ -242,7 +242,7 @@ pub mod pos {
         assert_eq!(s, StatusCode::CREATED, "{body}");
         let mut t = Terminal::new(&app.base, serial, keys()[key % 3].clone()).unwrap();
         let clock = app.clock.clone();
-        t.clock = Arc::new(move || app::backend::Clock::now(&clock).timestamp());
+        t.clock = Arc::new(move || backend::Clock::now(&clock).timestamp());
         t.pair(body["code"].as_str().unwrap()).await.expect("pairs");
         t
     }

@@ -4,11 +4,11 @@ use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::bad_query;
-use app::backend::service::audit_log;
-use app::model::{AuditEntryView, AuditFilter, Page};
+use access_core::model::{AuditEntryView, AuditFilter, Page};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
 use axum::Json;
+use backend::service::audit_log;
 
 /// Read the audit log
 ///

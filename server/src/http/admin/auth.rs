@@ -1,12 +1,12 @@
 use super::super::error::{ApiError, ApiResult};
 use super::schema::{self, ApiErrorBody};
-use app::backend::service::auth::{self, SessionKind};
-use app::backend::{Backend, Principal};
-use app::model::{AppError, Me};
+use access_core::model::{AppError, Me};
 use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::Json;
+use backend::service::auth::{self, SessionKind};
+use backend::{Backend, Principal};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -48,10 +48,12 @@ pub async fn issue_token(
     body: Result<Json<TokenRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Json<TokenResponse>> {
     let Json(req) = body.map_err(|e| {
-        ApiError(AppError::Validation(vec![app::model::FieldError::new(
-            "body",
-            crate::http::error::redacted(&e.body_text()),
-        )]))
+        ApiError(AppError::Validation(vec![
+            access_core::model::FieldError::new(
+                "body",
+                crate::http::error::redacted(&e.body_text()),
+            ),
+        ]))
     })?;
     let issued = auth::sign_in(
         &b,
@@ -133,7 +135,7 @@ where
 pub async fn change_password(
     PendingCaller(b, p, token): PendingCaller,
     crate::http::ClientAddr(ip): crate::http::ClientAddr,
-    body: Result<Json<app::model::PasswordChange>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<access_core::model::PasswordChange>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<axum::http::StatusCode> {
     let Json(change) = body.map_err(super::users::bad_body)?;
     auth::change_password(&b, &p, &token, &change, ip.as_deref()).await?;

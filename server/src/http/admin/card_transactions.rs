@@ -10,13 +10,13 @@
 use super::super::error::{ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
-use app::backend::service::card_transactions::{
-    self as service, CardTransactionBatch, CardTransactionImportReport,
-};
-use app::model::{AppError, FieldError};
+use access_core::model::{AppError, FieldError};
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::Json;
+use backend::service::card_transactions::{
+    self as service, CardTransactionBatch, CardTransactionImportReport,
+};
 
 /// Room for [`service::MAX_ROWS`] rows.
 pub const BODY_LIMIT: usize = 32 * 1024 * 1024;

@@ -10,13 +10,13 @@ use super::auth::ApiCaller;
 use super::card_transactions::bad_json;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::bad_query;
-use app::backend::service::enrolled_cards;
-use app::backend::service::enrolments::{self, EnrolmentBatch, EnrolmentImportReport};
-use app::model::{CardDetail, CardFilter, CardView, Page};
+use access_core::model::{CardDetail, CardFilter, CardView, Page};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query};
 use axum::Json;
+use backend::service::enrolled_cards;
+use backend::service::enrolments::{self, EnrolmentBatch, EnrolmentImportReport};
 use serde::Deserialize;
 use utoipa::IntoParams;
 

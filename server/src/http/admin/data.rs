@@ -12,11 +12,13 @@ use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::{bad_body, bad_query};
-use app::backend::service::data;
-use app::model::{BinFilter, BinRangeView, FxFilter, FxRateInput, FxRateView, ImportReport, Page};
+use access_core::model::{
+    BinFilter, BinRangeView, FxFilter, FxRateInput, FxRateView, ImportReport, Page,
+};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::Json;
+use backend::service::data;
 use serde::Deserialize;
 use utoipa::IntoParams;
 

@@ -5,12 +5,14 @@ use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::{bad_body, bad_query};
-use app::backend::service::{capacity, locations};
-use app::model::{LocationFilter, LocationInput, LocationView, OccupancyView, Page, ServiceView};
+use access_core::model::{
+    LocationFilter, LocationInput, LocationView, OccupancyView, Page, ServiceView,
+};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
+use backend::service::{capacity, locations};
 
 /// List locations
 ///

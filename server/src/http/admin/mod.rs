@@ -182,5 +182,5 @@ pub fn routes() -> Router<AppState> {
 
 /// Room for a 5 MB document in base64 plus the form's other fields.
 fn terms_body_limit() -> usize {
-    app::model::MAX_DOCUMENT_BYTES * 4 / 3 + 64 * 1024
+    access_core::model::MAX_DOCUMENT_BYTES * 4 / 3 + 64 * 1024
 }

@@ -1,7 +1,7 @@
 //! The admin REST API's OpenAPI description, to merge into the server's document
 //! (`AdminApiDoc::openapi()`). Bodies are described by the mirrors in `super::schema`.
 
-use app::backend::service::auth::COOKIE_NAME;
+use backend::service::auth::COOKIE_NAME;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 

@@ -5,8 +5,7 @@ use super::super::error::{ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::bad_query;
-use app::backend::service::{dashboard, operations};
-use app::model::{
+use access_core::model::{
     AppError, CardTransactionView, DashboardData, DashboardFilter, FieldError, OperationDetail,
     OperationFilter, OperationView, Page, ReversalInput, RuleVersionView,
 };
@@ -14,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query};
 use axum::Json;
+use backend::service::{dashboard, operations};
 
 /// List operations
 ///

@@ -15,10 +15,7 @@
 use super::super::error::{ApiError, ApiResult};
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_query;
-use app::backend::service::auth::{self, SessionKind, COOKIE_NAME};
-use app::backend::service::reports::{self, CardPages, OperationPages};
-use app::backend::{Backend, Principal, ServiceError};
-use app::model::{
+use access_core::model::{
     currency_digits, fmt_minor, AppError, CardFilter, CardReportRow, FieldError, OperationFilter,
     OperationView,
 };
@@ -28,6 +25,9 @@ use axum::extract::{FromRef, FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
+use backend::service::auth::{self, SessionKind, COOKIE_NAME};
+use backend::service::reports::{self, CardPages, OperationPages};
+use backend::{Backend, Principal, ServiceError};
 use serde::Deserialize;
 use std::io::{self, Read};
 use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
@@ -423,11 +423,11 @@ impl Drop for Audited {
                 Format::Csv => "csv",
                 Format::Xlsx => "xlsx",
             };
-            app::backend::audit::record(
+            backend::audit::record(
                 &a.b.db,
                 a.b.now_ms(),
-                app::backend::audit::Entry {
-                    actor: app::backend::audit::Actor::User(&a.user_id),
+                backend::audit::Entry {
+                    actor: backend::audit::Actor::User(&a.user_id),
                     action: a.action,
                     target_type: Some("report"),
                     target_id: None,

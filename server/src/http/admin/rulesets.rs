@@ -7,13 +7,13 @@ use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::{bad_body, bad_query};
-use app::backend::service::rulesets;
-use app::domain::ruleset::RulesetDraft;
-use app::model::{Page, RulesetDetail, RulesetFilter, RulesetSummary, RulesetVersionView};
+use access_core::domain::ruleset::RulesetDraft;
+use access_core::model::{Page, RulesetDetail, RulesetFilter, RulesetSummary, RulesetVersionView};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
+use backend::service::rulesets;
 
 /// List rulesets
 ///

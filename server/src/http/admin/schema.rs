@@ -514,7 +514,7 @@ pub struct NewEnrolment {
 impl std::fmt::Debug for NewEnrolment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NewEnrolment")
-            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("pan", &access_core::domain::MaskedPan(&self.pan))
             .field("aref", &self.aref)
             .field("enrolled_at", &self.enrolled_at)
             .field("product_code", &self.product_code)
@@ -772,7 +772,7 @@ pub struct NewCardTransaction {
 impl std::fmt::Debug for NewCardTransaction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NewCardTransaction")
-            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("pan", &access_core::domain::MaskedPan(&self.pan))
             .field("amount", &self.amount)
             .field("currency", &self.currency)
             .field("mcc", &self.mcc)
@@ -1059,7 +1059,7 @@ pub struct TryCardInput {
 impl std::fmt::Debug for TryCardInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TryCardInput")
-            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("pan", &access_core::domain::MaskedPan(&self.pan))
             .field("location_id", &self.location_id)
             .field("at", &self.at)
             .finish()
@@ -1144,11 +1144,11 @@ mod tests {
 
     #[test]
     fn bodies_mirror_the_app_types() {
-        use app::backend::service::card_transactions as ct;
-        use app::backend::service::enrolments as en;
-        use app::backend::service::terminals as t;
-        use app::domain::ruleset as r;
-        use app::model as m;
+        use access_core::domain::ruleset as r;
+        use access_core::model as m;
+        use backend::service::card_transactions as ct;
+        use backend::service::enrolments as en;
+        use backend::service::terminals as t;
         mirrors::<Me, m::Me>(&[]);
         mirrors::<UserView, m::UserView>(&[]);
         mirrors::<UserInput, m::UserInput>(&[]);
@@ -1206,7 +1206,7 @@ mod tests {
 
     #[test]
     fn enums_mirror_the_app_types() {
-        use app::domain::ruleset as r;
+        use access_core::domain::ruleset as r;
         fn same<D: Serialize, A: Serialize + DeserializeOwned>(d: D) {
             let v = serde_json::to_value(d).unwrap_or_default();
             let a: A = serde_json::from_value(v.clone())
@@ -1220,7 +1220,7 @@ mod tests {
             Role::Issuer,
             Role::CallCenter,
         ] {
-            same::<_, app::model::Role>(role);
+            same::<_, access_core::model::Role>(role);
         }
         same::<_, r::Limit>(Limit::Unlimited);
         same::<_, r::Limit>(Limit::Count(3));
@@ -1234,7 +1234,7 @@ mod tests {
 
     #[test]
     fn filters_mirror_the_app_types() {
-        use app::model as m;
+        use access_core::model as m;
         let paging = ["page", "page_size"];
         mirrors::<OperationFilter, m::OperationFilter>(&paging);
         mirrors::<CardFilter, m::CardFilter>(&paging);
@@ -1251,13 +1251,12 @@ mod tests {
     #[test]
     fn error_body_matches_the_responses() {
         use crate::http::error::ApiError;
-        use app::model::AppError;
+        use access_core::model::AppError;
         use axum::response::IntoResponse;
         use futures_util::FutureExt;
-        let resp = ApiError(AppError::Validation(vec![app::model::FieldError::new(
-            "name",
-            "Required.",
-        )]))
+        let resp = ApiError(AppError::Validation(vec![
+            access_core::model::FieldError::new("name", "Required."),
+        ]))
         .into_response();
         let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
             .now_or_never()

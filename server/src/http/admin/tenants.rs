@@ -4,12 +4,12 @@ use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_body;
-use app::backend::service::tenants;
-use app::model::{OrganisationInput, OrganisationView};
+use access_core::model::{OrganisationInput, OrganisationView};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
+use backend::service::tenants;
 
 /// List organisations
 ///

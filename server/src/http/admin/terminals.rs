@@ -2,11 +2,11 @@ use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_body;
-use app::backend::service::terminals::{self, PairingCode, TerminalView};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
+use backend::service::terminals::{self, PairingCode, TerminalView};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

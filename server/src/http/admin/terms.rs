@@ -18,15 +18,17 @@ use super::super::error::{ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_body;
-use app::backend::service::auth::{self, SessionKind, COOKIE_NAME};
-use app::backend::service::terms;
-use app::backend::{Backend, Principal};
-use app::model::{AppError, ConsentInput, DocumentMeta, DocumentUpload, DocumentView, FieldError};
+use access_core::model::{
+    AppError, ConsentInput, DocumentMeta, DocumentUpload, DocumentView, FieldError,
+};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use backend::service::auth::{self, SessionKind, COOKIE_NAME};
+use backend::service::terms;
+use backend::{Backend, Principal};
 use base64::Engine;
 
 /// List T&C documents

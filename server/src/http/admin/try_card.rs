@@ -4,10 +4,10 @@
 use super::super::error::{ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
-use app::backend::service::try_card;
-use app::model::{AppError, FieldError, TryCardInput, TryCardResult};
+use access_core::model::{AppError, FieldError, TryCardInput, TryCardResult};
 use axum::extract::rejection::JsonRejection;
 use axum::Json;
+use backend::service::try_card;
 
 /// Unlike the other endpoints, a body that can't be read is not quoted back: it may hold a
 /// card number.

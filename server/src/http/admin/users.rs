@@ -1,12 +1,14 @@
 use super::super::error::{ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
-use app::backend::service::users;
-use app::model::{AppError, FieldError, OneTimePassword, Page, UserFilter, UserInput, UserView};
+use access_core::model::{
+    AppError, FieldError, OneTimePassword, Page, UserFilter, UserInput, UserView,
+};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
+use backend::service::users;
 
 pub fn bad_body(e: JsonRejection) -> ApiError {
     ApiError(AppError::Validation(vec![FieldError::new(

@@ -3,11 +3,11 @@
 use super::error::FleetApiResult;
 use super::extract::{Body, FleetCaller};
 use super::wire::{self, ts};
-use app::backend::service::fleet::collections::{self, CollectionInput};
-use app::backend::service::fleet::ids;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
+use backend::service::fleet::collections::{self, CollectionInput};
+use backend::service::fleet::ids;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;

@@ -2,10 +2,10 @@
 //! (`{"error": {"code", "message", "fields"}}`) with the seed's codes and statuses.
 
 use crate::http::error::ApiError;
-use app::backend::service::fleet::FleetError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use backend::service::fleet::FleetError;
 
 #[derive(Debug)]
 pub enum FleetApiError {

@@ -4,13 +4,13 @@
 
 use super::error::FleetApiError;
 use crate::http::admin::auth::ApiCaller;
-use app::backend::service::fleet::FleetError;
-use app::backend::{Backend, Principal, ServiceError};
-use app::model::{authz, Capability};
+use access_core::model::{authz, Capability};
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::Json;
+use backend::service::fleet::FleetError;
+use backend::{Backend, Principal, ServiceError};
 use serde::de::DeserializeOwned;
 
 /// An authenticated caller whose role may use the fleet API.

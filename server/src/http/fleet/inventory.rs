@@ -3,13 +3,13 @@
 use super::error::FleetApiResult;
 use super::extract::{Body, FleetCaller, OptionalBody, Params};
 use super::wire::{self, ts, ts_opt};
-use app::backend::entity::terminal_id_inventory as inv;
-use app::backend::service::fleet::ids;
-use app::backend::service::fleet::inventory::{
-    self, ImportInput, InventoryQuery, ReserveInput, RetireInput,
-};
 use axum::extract::Path;
 use axum::Json;
+use backend::entity::terminal_id_inventory as inv;
+use backend::service::fleet::ids;
+use backend::service::fleet::inventory::{
+    self, ImportInput, InventoryQuery, ReserveInput, RetireInput,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

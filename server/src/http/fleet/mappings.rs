@@ -3,10 +3,10 @@
 use super::error::FleetApiResult;
 use super::extract::{Body, FleetCaller};
 use super::wire::Mapping;
-use app::backend::service::fleet::mappings::{self, MappingInput};
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
+use backend::service::fleet::mappings::{self, MappingInput};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -1,6 +1,6 @@
 //! Platform admin API for the terminal fleet (`/api/v1/admin/pos-terminals...`,
 //! `/api/v1/admin/pos-processors...`), per shared/spec/003. Handlers are thin: extract,
-//! call one service of `app::backend::service::fleet`, format the wire (RFC 3339 UTC times,
+//! call one service of `backend::service::fleet`, format the wire (RFC 3339 UTC times,
 //! `term_`/`map_`/`inv_`/... prefixed ids).
 //!
 //! Beyond the seed: `PATCH /pos-terminals/{id}` (status changes and descriptive fields) and

@@ -3,12 +3,12 @@
 use super::error::FleetApiResult;
 use super::extract::{FleetCaller, Params};
 use super::wire::{self, ts, ts_opt};
-use app::backend::service::fleet::analytics::{self, Stats};
-use app::backend::service::fleet::buckets::RangeQuery;
-use app::backend::service::fleet::ids;
-use app::backend::service::fleet::metrics::{self, MetricsQuery};
 use axum::extract::Path;
 use axum::Json;
+use backend::service::fleet::analytics::{self, Stats};
+use backend::service::fleet::buckets::RangeQuery;
+use backend::service::fleet::ids;
+use backend::service::fleet::metrics::{self, MetricsQuery};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;

@@ -3,17 +3,17 @@
 use super::error::FleetApiResult;
 use super::extract::{Body, FleetCaller, Params};
 use super::wire::{self, ts, ts_opt};
-use app::backend::entity::terminals;
-use app::backend::service::fleet::assignment::{self, AssignmentInput};
-use app::backend::service::fleet::details::{self, Assignment, DetailInclude, TerminalDetails};
-use app::backend::service::fleet::status::{self, TerminalPatch};
-use app::backend::service::fleet::terminals::{
-    self as list_svc, parse_bool, TerminalItem, TerminalQuery,
-};
-use app::backend::service::fleet::{ids, support};
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
+use backend::entity::terminals;
+use backend::service::fleet::assignment::{self, AssignmentInput};
+use backend::service::fleet::details::{self, Assignment, DetailInclude, TerminalDetails};
+use backend::service::fleet::status::{self, TerminalPatch};
+use backend::service::fleet::terminals::{
+    self as list_svc, parse_bool, TerminalItem, TerminalQuery,
+};
+use backend::service::fleet::{ids, support};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;

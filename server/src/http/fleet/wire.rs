@@ -1,10 +1,10 @@
 //! Wire formatting shared by the fleet handlers: RFC 3339 UTC times, prefixed ids.
 
-use app::backend::clock::from_ms;
-use app::backend::entity::processor_mappings;
-use app::backend::service::fleet::details::Actor;
-use app::backend::service::fleet::{ids, processors};
-use app::model::Role;
+use access_core::model::Role;
+use backend::clock::from_ms;
+use backend::entity::processor_mappings;
+use backend::service::fleet::details::Actor;
+use backend::service::fleet::{ids, processors};
 use chrono::SecondsFormat;
 use serde::Serialize;
 use utoipa::ToSchema;

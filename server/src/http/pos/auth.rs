@@ -2,10 +2,10 @@
 //! own key (POS-API.md, "Every other /pos request"). Stateless: nothing is stored per token.
 
 use super::error::PosError;
-use app::backend::Backend;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
+use backend::Backend;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use rsa::pkcs1::EncodeRsaPublicKey;
@@ -92,7 +92,7 @@ pub async fn authenticate(
         return Err(PosError::Unauthorized);
     }
     let sub = unverified_sub(token)?;
-    let terminal = app::backend::service::terminals::for_pos_auth(b, &sub)
+    let terminal = backend::service::terminals::for_pos_auth(b, &sub)
         .await?
         .ok_or(PosError::Unauthorized)?;
     let (Some(der), Some(paired_at)) = (&terminal.public_key_der, terminal.paired_at) else {

@@ -3,11 +3,11 @@
 use super::auth::PosTerminal;
 use super::error::{PosError, PosJson};
 use super::pair::rfc3339;
-use app::backend::service::entry::{self, CheckOutcome, ConfirmError, ConfirmOutcome, TerminalRef};
-use app::backend::Backend;
-use app::domain::{GuestAllowance, Money, Pan, RejectCode};
+use access_core::domain::{GuestAllowance, Money, Pan, RejectCode};
 use axum::extract::State;
 use axum::Json;
+use backend::service::entry::{self, CheckOutcome, ConfirmError, ConfirmOutcome, TerminalRef};
+use backend::Backend;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -28,7 +28,7 @@ pub struct CheckRequest {
 impl std::fmt::Debug for CheckRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CheckRequest")
-            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("pan", &access_core::domain::MaskedPan(&self.pan))
             .field("expiry", &self.expiry.as_ref().map(|_| "**/**"))
             .field("entry_mode", &self.entry_mode)
             .finish()
@@ -73,11 +73,11 @@ async fn velocity(b: &Backend, t: &PosTerminal) -> Result<(), PosError> {
         return Ok(());
     }
     let now = b.now_ms();
-    match app::backend::repo::velocity::admit(&b.db, &t.id, now, limit).await {
+    match backend::repo::velocity::admit(&b.db, &t.id, now, limit).await {
         Ok(true) => Ok(()),
         Ok(false) => {
-            let window_end = app::backend::repo::velocity::window_of(now)
-                + app::backend::repo::velocity::WINDOW_MS;
+            let window_end =
+                backend::repo::velocity::window_of(now) + backend::repo::velocity::WINDOW_MS;
             let secs = ((window_end - now + 999) / 1000).max(1) as u64;
             tracing::warn!(terminal = %t.serial_number, limit, "check_entry velocity limit reached");
             Err(PosError::TooManyRequests(secs))

@@ -91,8 +91,8 @@ impl IntoResponse for PosError {
     }
 }
 
-impl From<app::backend::ServiceError> for PosError {
-    fn from(e: app::backend::ServiceError) -> Self {
+impl From<backend::ServiceError> for PosError {
+    fn from(e: backend::ServiceError) -> Self {
         tracing::error!(error = %e, "POS request failed");
         PosError::Internal
     }

@@ -1,20 +1,20 @@
 //! Offline mode (POS-API.md, "Offline mode"): `GET /pos/fallback_bin_ranges`,
 //! `GET /pos/whitelisted_pans` and `POST /pos/offline_reports`. Thin: the rules are in
-//! `app::backend::service::offline`.
+//! `backend::service::offline`.
 
 use super::auth::PosTerminal;
 use super::error::{PosError, PosJson};
 use super::pair::rfc3339;
-use app::backend::service::entry::TerminalRef;
-use app::backend::service::offline::{
-    self, OfflineError, OfflineList, ReportEntryInput, MAX_REPORT_ENTRIES,
-};
-use app::backend::Backend;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use backend::service::entry::TerminalRef;
+use backend::service::offline::{
+    self, OfflineError, OfflineList, ReportEntryInput, MAX_REPORT_ENTRIES,
+};
+use backend::Backend;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -226,7 +226,7 @@ impl std::fmt::Debug for ReportEntryDto {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReportEntryDto")
             .field("offline_id", &self.offline_id)
-            .field("pan", &app::domain::MaskedPan(&self.pan))
+            .field("pan", &access_core::domain::MaskedPan(&self.pan))
             .field("occurred_at", &self.occurred_at)
             .field("basis", &self.basis)
             .field("adult_guests", &self.adult_guests)

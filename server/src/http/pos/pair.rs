@@ -1,9 +1,9 @@
 use super::auth::PosTerminal;
 use super::error::{PosError, PosJson};
-use app::backend::service::pairing::{self, PairError};
-use app::backend::Backend;
 use axum::extract::State;
 use axum::Json;
+use backend::service::pairing::{self, PairError};
+use backend::Backend;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -28,7 +28,7 @@ pub struct PairResponse {
 }
 
 pub fn rfc3339(ms: i64) -> String {
-    app::backend::clock::from_ms(ms).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    backend::clock::from_ms(ms).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[utoipa::path(post, tag = "pos", path = "/pos/pair", request_body = PairRequest,

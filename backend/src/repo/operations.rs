@@ -1,0 +1,287 @@
+//! Operation queries: the filtered list, keyset pages for exports, and aggregates.
+
+use super::super::entity::operations::{self, Column as C};
+use access_core::model::{day_start_ms, OperationFilter};
+use sea_orm::sea_query::{Condition, Expr, LikeExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+/// Which operations a caller may see.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpScope {
+    All,
+    /// A service provider: operations at these locations.
+    Locations(Vec<String>),
+    /// An issuer: operations of cards with these ICAs.
+    Icas(Vec<String>),
+}
+
+impl OpScope {
+    pub fn condition(&self) -> Condition {
+        match self {
+            OpScope::All => Condition::all(),
+            OpScope::Locations(ids) => Condition::all().add(C::LocationId.is_in(ids.clone())),
+            OpScope::Icas(icas) => Condition::all().add(C::Ica.is_in(icas.clone())),
+        }
+    }
+
+    pub fn allows(&self, op: &operations::Model) -> bool {
+        match self {
+            OpScope::All => true,
+            OpScope::Locations(ids) => op.location_id.as_ref().is_some_and(|l| ids.contains(l)),
+            OpScope::Icas(icas) => op.ica.as_ref().is_some_and(|i| icas.contains(i)),
+        }
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The filter and scope as one condition (no paging).
+pub fn condition(f: &OperationFilter, scope: &OpScope) -> Condition {
+    let mut c = scope.condition();
+    if let Some(v) = &f.country {
+        c = c.add(C::Country.eq(v.clone()));
+    }
+    if let Some(v) = &f.location_id {
+        c = c.add(C::LocationId.eq(v.clone()));
+    }
+    if let Some(v) = &f.service_code {
+        c = c.add(C::ServiceCode.eq(v.clone()));
+    }
+    if let Some(v) = &f.status {
+        c = c.add(C::Status.eq(v.clone()));
+    }
+    if let Some(v) = &f.op_type {
+        c = c.add(C::OpType.eq(v.clone()));
+    }
+    if let Some(ms) = f.from.as_deref().and_then(day_start_ms) {
+        c = c.add(C::OccurredAt.gte(ms));
+    }
+    if let Some(ms) = f.until.as_deref().and_then(day_start_ms) {
+        c = c.add(C::OccurredAt.lt(ms + DAY_MS));
+    }
+    if let Some(v) = &f.masked_pan {
+        c = c
+            .add(Expr::col(C::MaskedPan).like(LikeExpr::new(super::like_contains(v)).escape('\\')));
+    }
+    if let Some(v) = &f.bin {
+        c = c.add(C::Bin.eq(v.clone()));
+    }
+    if let Some(v) = &f.last4 {
+        c = c.add(C::Last4.eq(v.clone()));
+    }
+    if let Some(v) = &f.terminal {
+        c = c.add(C::TerminalSerial.eq(v.clone()));
+    }
+    if let Some(v) = &f.ica {
+        c = c.add(C::Ica.eq(v.clone()));
+    }
+    c
+}
+
+pub fn select(f: &OperationFilter, scope: &OpScope) -> Select<operations::Entity> {
+    operations::Entity::find().filter(condition(f, scope))
+}
+
+/// One page of the list, newest first, and the total.
+pub async fn list<C2: ConnectionTrait>(
+    db: &C2,
+    f: &OperationFilter,
+    scope: &OpScope,
+    page: u64,
+    page_size: u64,
+) -> Result<(Vec<operations::Model>, u64), DbErr> {
+    let total = select(f, scope).count(db).await?;
+    let items = select(f, scope)
+        .order_by_desc(C::OccurredAt)
+        .order_by_desc(C::Id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+        .all(db)
+        .await?;
+    Ok((items, total))
+}
+
+/// The next keyset page after `after` (occurred_at, id), oldest first: exports read every
+/// matching row this way with memory bounded by `limit`.
+pub async fn page_after<C2: ConnectionTrait>(
+    db: &C2,
+    f: &OperationFilter,
+    scope: &OpScope,
+    after: Option<(i64, String)>,
+    limit: u64,
+) -> Result<Vec<operations::Model>, DbErr> {
+    let mut q = select(f, scope);
+    if let Some((at, id)) = after {
+        // The redundant `occurred_at >= at` lets the planners start the index range scan at
+        // the page boundary; with the OR alone each page rescans from the first row.
+        q = q.filter(C::OccurredAt.gte(at)).filter(
+            Condition::any()
+                .add(C::OccurredAt.gt(at))
+                .add(Condition::all().add(C::OccurredAt.eq(at)).add(C::Id.gt(id))),
+        );
+    }
+    q.order_by_asc(C::OccurredAt)
+        .order_by_asc(C::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The live feed's change mark: the newest `updated_at` of any operation and how many rows
+/// carry it (`(0, 0)` when there are none). Every insert and status change sets `updated_at`,
+/// so a change moves the mark; the count tells apart two inserts in the same millisecond.
+/// Both queries read the `updated_at` index only.
+pub async fn latest_update<C2: ConnectionTrait>(db: &C2) -> Result<(i64, u64), DbErr> {
+    let max = operations::Entity::find()
+        .select_only()
+        .column_as(C::UpdatedAt.max(), "m")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    let Some(max) = max else {
+        return Ok((0, 0));
+    };
+    let n = operations::Entity::find()
+        .filter(C::UpdatedAt.eq(max))
+        .count(db)
+        .await?;
+    Ok((max, n))
+}
+
+pub async fn get<C2: ConnectionTrait>(
+    db: &C2,
+    id: &str,
+) -> Result<Option<operations::Model>, DbErr> {
+    operations::Entity::find_by_id(id.to_owned()).one(db).await
+}
+
+/// Per (UTC day, location, service, currency) sums for the summary report, in key order.
+#[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
+pub struct SummaryGroup {
+    pub day: i64,
+    pub location_id: Option<String>,
+    pub location_name: Option<String>,
+    pub service_code: Option<String>,
+    pub currency: Option<String>,
+    pub entries: i64,
+    pub adult_guests: i64,
+    pub child_guests: i64,
+    pub free_entries: i64,
+    pub paid_entries: i64,
+    pub rejected: i64,
+    pub amount_minor: i64,
+}
+
+fn completed_sum(expr: &str) -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust(format!(
+        "CAST(COALESCE(SUM(CASE WHEN status = 'COMPLETED' THEN {expr} ELSE 0 END), 0) AS BIGINT)"
+    ))
+}
+
+/// The summary's groups over completed entries (reversed ones are not entries any more);
+/// rejections are counted beside them.
+pub async fn summary<C2: ConnectionTrait>(
+    db: &C2,
+    f: &OperationFilter,
+    scope: &OpScope,
+) -> Result<Vec<SummaryGroup>, DbErr> {
+    operations::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("occurred_at / 86400000"), "day")
+        .column(C::LocationId)
+        .column(C::LocationName)
+        .column(C::ServiceCode)
+        .column(C::Currency)
+        .column_as(completed_sum("1"), "entries")
+        .column_as(
+            completed_sum("free_adult_guests + paid_adult_guests"),
+            "adult_guests",
+        )
+        .column_as(
+            completed_sum("free_child_guests + paid_child_guests"),
+            "child_guests",
+        )
+        .column_as(
+            completed_sum("CASE WHEN cardholder_paid THEN 0 ELSE 1 END"),
+            "free_entries",
+        )
+        .column_as(
+            completed_sum("CASE WHEN cardholder_paid THEN 1 ELSE 0 END"),
+            "paid_entries",
+        )
+        .column_as(
+            Expr::cust(
+                "CAST(COALESCE(SUM(CASE WHEN status = 'REJECTED' THEN 1 ELSE 0 END), 0) AS BIGINT)",
+            ),
+            "rejected",
+        )
+        .column_as(completed_sum("total_minor"), "amount_minor")
+        .filter(condition(f, scope))
+        .group_by(Expr::cust("occurred_at / 86400000"))
+        .group_by(C::LocationId)
+        .group_by(C::LocationName)
+        .group_by(C::ServiceCode)
+        .group_by(C::Currency)
+        .order_by_asc(Expr::cust("occurred_at / 86400000"))
+        .order_by_asc(C::LocationName)
+        .order_by_asc(C::LocationId)
+        .order_by_asc(C::ServiceCode)
+        .order_by_asc(C::Currency)
+        .into_model::<SummaryGroup>()
+        .all(db)
+        .await
+}
+
+/// Currencies of completed entries matching the filter (the summary's amount columns).
+pub async fn currencies<C2: ConnectionTrait>(
+    db: &C2,
+    f: &OperationFilter,
+    scope: &OpScope,
+) -> Result<Vec<String>, DbErr> {
+    let rows: Vec<Option<String>> = operations::Entity::find()
+        .select_only()
+        .column(C::Currency)
+        .filter(condition(f, scope))
+        .filter(C::Status.eq("COMPLETED"))
+        .filter(C::Currency.is_not_null())
+        .distinct()
+        .order_by_asc(C::Currency)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// `(key, count)` groups of an expression over the filtered rows.
+#[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
+pub struct KeyCount {
+    pub key: Option<String>,
+    pub n: i64,
+    pub guests: i64,
+}
+
+pub async fn count_by<C2: ConnectionTrait>(
+    db: &C2,
+    cond: Condition,
+    key_sql: &str,
+) -> Result<Vec<KeyCount>, DbErr> {
+    operations::Entity::find()
+        .select_only()
+        .column_as(Expr::cust(format!("CAST({key_sql} AS TEXT)")), "key")
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(
+            Expr::cust(
+                "CAST(COALESCE(SUM(free_adult_guests + paid_adult_guests + free_child_guests + paid_child_guests), 0) AS BIGINT)",
+            ),
+            "guests",
+        )
+        .filter(cond)
+        .group_by(Expr::cust(key_sql))
+        .into_model::<KeyCount>()
+        .all(db)
+        .await
+}

@@ -1,0 +1,268 @@
+//! "Export Report": operations Summary and Detailed, and enrolled cards. The service reads in
+//! keyset pages (so a caller that writes each page out before asking for the next keeps its
+//! memory flat however many rows match); the wire formats (CSV, XLSX) are the edge's business.
+
+use super::super::error::ServiceResult;
+use super::super::repo::{self, operations::OpScope};
+use super::super::{Backend, Principal};
+use super::operations::{op_scope, view};
+use access_core::model::{
+    Capability, CardFilter, CardReportRow, OperationFilter, OperationView, Role,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+/// Rows fetched per database round trip.
+pub const EXPORT_PAGE: u64 = 2_000;
+
+/// The detailed export's rows, page by page, oldest first.
+pub struct OperationPages {
+    b: Backend,
+    filter: OperationFilter,
+    scope: OpScope,
+    after: Option<(i64, String)>,
+    done: bool,
+    pub page_size: u64,
+}
+
+impl OperationPages {
+    /// The next page, or `None` once every row was returned.
+    pub async fn next_page(&mut self) -> ServiceResult<Option<Vec<OperationView>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = repo::operations::page_after(
+            &self.b.db,
+            &self.filter,
+            &self.scope,
+            self.after.take(),
+            self.page_size,
+        )
+        .await?;
+        if (rows.len() as u64) < self.page_size {
+            self.done = true;
+        }
+        if let Some(last) = rows.last() {
+            self.after = Some((last.occurred_at, last.id.clone()));
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        // The page's acquirer ledger, in one query.
+        let ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
+        let mut ledger: HashMap<String, Vec<String>> = HashMap::new();
+        let mut calls = super::super::entity::acquirer_calls::Entity::find()
+            .filter(super::super::entity::acquirer_calls::Column::OperationId.is_in(ids))
+            .all(&self.b.db)
+            .await?;
+        super::acquirer_ledger::sort_calls(&mut calls);
+        for c in calls {
+            let amount = match (c.amount_minor, c.currency.as_deref()) {
+                (Some(m), Some(cur)) => {
+                    format!(
+                        " {} {cur}",
+                        access_core::model::fmt_minor(m, access_core::model::currency_digits(cur))
+                    )
+                }
+                _ => String::new(),
+            };
+            ledger
+                .entry(c.operation_id)
+                .or_default()
+                .push(format!("{} {}{amount}", c.kind, c.outcome));
+        }
+        Ok(Some(
+            rows.into_iter()
+                .map(|o| {
+                    let calls = ledger.remove(&o.id);
+                    let mut v = view(o);
+                    v.acquirer = calls.map(|c| c.join("; "));
+                    v
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Authorize and set up a detailed export (the caller's tenant scope applies).
+pub async fn operations(
+    b: &Backend,
+    p: &Principal,
+    filter: &OperationFilter,
+) -> ServiceResult<OperationPages> {
+    let scope = op_scope(b, p, Capability::ReportsExport).await?;
+    Ok(OperationPages {
+        b: b.clone(),
+        filter: filter.normalized(),
+        scope,
+        after: None,
+        done: false,
+        page_size: EXPORT_PAGE,
+    })
+}
+
+/// One summary line: a UTC day × location × service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// Epoch ms of the day's start (UTC).
+    pub day_ms: i64,
+    pub location_id: Option<String>,
+    pub location_name: Option<String>,
+    pub service_code: Option<String>,
+    /// Completed entries (reversed ones no longer count).
+    pub entries: i64,
+    pub adult_guests: i64,
+    pub child_guests: i64,
+    pub free_entries: i64,
+    pub paid_entries: i64,
+    pub rejected: i64,
+    /// Amounts in minor units, one per `SummaryReport::currencies`.
+    pub amounts_minor: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryReport {
+    pub currencies: Vec<String>,
+    pub rows: Vec<SummaryRow>,
+}
+
+/// The summary: the database groups, so only days × locations × services come back.
+pub async fn summary(
+    b: &Backend,
+    p: &Principal,
+    filter: &OperationFilter,
+) -> ServiceResult<SummaryReport> {
+    let scope = op_scope(b, p, Capability::ReportsExport).await?;
+    let filter = filter.normalized();
+    let currencies = repo::operations::currencies(&b.db, &filter, &scope).await?;
+    let index: HashMap<&str, usize> = currencies
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut rows: Vec<SummaryRow> = Vec::new();
+    for g in repo::operations::summary(&b.db, &filter, &scope).await? {
+        let day_ms = g.day * 86_400_000;
+        let same = rows.last().is_some_and(|r| {
+            r.day_ms == day_ms
+                && r.location_id == g.location_id
+                && r.location_name == g.location_name
+                && r.service_code == g.service_code
+        });
+        if !same {
+            rows.push(SummaryRow {
+                day_ms,
+                location_id: g.location_id.clone(),
+                location_name: g.location_name.clone(),
+                service_code: g.service_code.clone(),
+                entries: 0,
+                adult_guests: 0,
+                child_guests: 0,
+                free_entries: 0,
+                paid_entries: 0,
+                rejected: 0,
+                amounts_minor: vec![0; currencies.len()],
+            });
+        }
+        let r = rows.last_mut().expect("pushed above");
+        r.entries += g.entries;
+        r.adult_guests += g.adult_guests;
+        r.child_guests += g.child_guests;
+        r.free_entries += g.free_entries;
+        r.paid_entries += g.paid_entries;
+        r.rejected += g.rejected;
+        if let Some(i) = g.currency.as_deref().and_then(|c| index.get(c)) {
+            r.amounts_minor[*i] += g.amount_minor;
+        }
+    }
+    Ok(SummaryReport { currencies, rows })
+}
+
+/// The enrolled-cards export's rows, page by page, oldest first.
+pub struct CardPages {
+    b: Backend,
+    filter: CardFilter,
+    icas: Option<Vec<String>>,
+    issuers: HashMap<String, String>,
+    /// The rulesets of each (ICA, BIN) seen so far: cards share few BINs.
+    rulesets: HashMap<(String, String), Vec<access_core::domain::Ruleset>>,
+    after: Option<(i64, String)>,
+    done: bool,
+    pub page_size: u64,
+}
+
+impl CardPages {
+    /// The next page: one row per card × active ruleset it falls under (one row alone when
+    /// none does), with the entries it has left there now.
+    pub async fn next_page(&mut self) -> ServiceResult<Option<Vec<CardReportRow>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = repo::enrolled_cards::page_after(
+            &self.b.db,
+            &self.filter,
+            self.icas.as_deref(),
+            self.after.take(),
+            self.page_size,
+        )
+        .await?;
+        if (rows.len() as u64) < self.page_size {
+            self.done = true;
+        }
+        if let Some(last) = rows.last() {
+            self.after = Some((last.enrolled_at, last.id.clone()));
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let now = self.b.clock.now();
+        let now_ms = now.timestamp_millis();
+        let hashes: Vec<String> = rows.iter().map(|c| c.pan_hash.clone()).collect();
+        let histories = repo::card_facts::histories(&self.b.db, &hashes, now_ms).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for c in rows {
+            let key = (c.ica.clone(), c.bin.clone());
+            if !self.rulesets.contains_key(&key) {
+                let found =
+                    repo::rulesets::for_card_bin(&self.b.db, &c.ica, &c.bin, now_ms).await?;
+                self.rulesets.insert(key.clone(), found);
+            }
+            let rulesets = self.rulesets.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            let history = histories.get(&c.pan_hash).map(Vec::as_slice).unwrap_or(&[]);
+            let visits = super::enrolled_cards::card_visits(&c, rulesets, history, now);
+            let card = super::enrolled_cards::view(c, &self.issuers);
+            if visits.is_empty() {
+                out.push(CardReportRow { card, visits: None });
+            } else {
+                for v in visits {
+                    out.push(CardReportRow {
+                        card: card.clone(),
+                        visits: Some(v),
+                    });
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Authorize and set up the enrolled-cards export: Admin and User see every card, an Issuer
+/// its own ICAs' cards, a Service Provider (who has no cards of its own) an empty report.
+pub async fn cards(b: &Backend, p: &Principal, filter: &CardFilter) -> ServiceResult<CardPages> {
+    let scope = p.require(Capability::ReportsExport)?;
+    let icas = match p.scope_tenant(scope)? {
+        None => None,
+        Some(t) if p.role == Role::Issuer => Some(repo::tenants::icas(&b.db, t).await?),
+        Some(_) => Some(vec![]),
+    };
+    Ok(CardPages {
+        b: b.clone(),
+        filter: filter.clone(),
+        icas,
+        issuers: repo::enrolled_cards::issuer_names(&b.db).await?,
+        rulesets: HashMap::new(),
+        after: None,
+        done: false,
+        page_size: EXPORT_PAGE,
+    })
+}
