@@ -1,11 +1,18 @@
 //! Storage access, one module per aggregate. Functions take any connection or transaction.
 
 pub mod card_facts;
+pub mod enrolled_cards;
+pub mod locations;
+pub mod mrs_sync_state;
+pub mod offline;
+pub mod operations;
+pub mod ruleset_list;
 pub mod rulesets;
 pub mod sessions;
 pub mod tenants;
 pub mod throttle;
 pub mod users;
+pub mod velocity;
 
 /// Escape `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern that matches a substring.
 pub fn like_contains(s: &str) -> String {
@@ -20,10 +27,3 @@ pub fn like_contains(s: &str) -> String {
     out.push('%');
     out
 }
-pub mod enrolled_cards;
-pub mod locations;
-pub mod mrs_sync_state;
-pub mod offline;
-pub mod operations;
-pub mod ruleset_list;
-pub mod velocity;

@@ -2,7 +2,7 @@
 //! arbitrary query strings on any list endpoint or from arbitrary JWT claims, and the browser
 //! security headers.
 
-mod common;
+use crate::common;
 
 use backend::demo::{self, LOC_WAW_LOUNGE};
 use backend::demo_world::CARD_WORLD;

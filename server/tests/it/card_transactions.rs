@@ -2,7 +2,7 @@
 //! PAN stored only as its hash, all or nothing, idempotent by `external_id`, the role check, and
 //! the spend rule at `/pos/check_entry` seeing what was loaded.
 
-mod common;
+use crate::common;
 
 use backend::demo::LOC_BER_LOUNGE;
 use backend::entity::{audit_log, card_transactions};

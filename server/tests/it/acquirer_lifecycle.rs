@@ -4,7 +4,7 @@
 //! the ruleset's total-usage cap exact under concurrent cards; and the spend grace period at
 //! the door.
 
-mod common;
+use crate::common;
 
 use access_core::domain::{
     BinRange, CardholderTerms, Currency, GuestTerms, Limit, LocationScope, Money, PaidTerms,

@@ -2,7 +2,7 @@
 //! PAN hashes (rule and enrollment changes, ETag/304, the shared HMAC vectors), and offline
 //! reports (idempotency, races, atomic validation, over-limit flags, a lost answer retried).
 
-mod common;
+use crate::common;
 
 use access_core::domain::{
     BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Pan, Ruleset,
@@ -429,7 +429,7 @@ struct Vector {
 fn vectors() -> Vec<Vector> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/whitelist-hmac-vectors.json"
+        "/tests/it/data/whitelist-hmac-vectors.json"
     ))
     .expect("vector file");
     let v: Value = serde_json::from_str(&text).unwrap();

@@ -1,7 +1,7 @@
 //! The platform admin API for the terminal fleet (shared/spec/003), through real HTTP, on
 //! every database of the run.
 
-mod common;
+use crate::common;
 
 use backend::demo;
 use backend::entity::{collection_sessions, operations, terminal_id_inventory};

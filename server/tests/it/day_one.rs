@@ -3,7 +3,7 @@
 //! an ICA, a provider with a location), one user of each role and the scope each one sees; the
 //! user lifecycle (disable, reset), deactivating an organisation, and ICA conflicts.
 
-mod common;
+use crate::common;
 
 use backend::db::TestDb;
 use common::TestApp;

@@ -2,7 +2,7 @@
 //! that trusts it, HSTS on the answer, and a POS simulator that pairs and pings over TLS with
 //! the certificate as its extra CA (`pos-sim --ca-cert`).
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::{Method, StatusCode};

@@ -5,7 +5,7 @@
 //! `LOCATION_FULL` and the grant stays open; a reversal frees a seat; entries older than the
 //! stay don't count; "Try a card" explains a full location; `stay_minutes` is validated.
 
-mod common;
+use crate::common;
 
 use access_core::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
 use backend::entity::{bin_ranges, operations};

@@ -1,6 +1,6 @@
 //! Every role against every admin endpoint that exists: allowed, or 403 — per DOMAIN.md.
 
-mod common;
+use crate::common;
 
 use access_core::model::{authz::allowed, Capability, Role, Scope};
 use common::TestApp;

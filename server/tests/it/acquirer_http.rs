@@ -1,7 +1,7 @@
 //! The HTTP acquirer adapter against a local stub gateway: answers mapped to outcomes, and a
 //! slow or broken gateway turned into a clean, prompt reject at the terminal.
 
-mod common;
+use crate::common;
 
 use access_core::domain::{Currency, Money};
 use axum::extract::OriginalUri;

@@ -1,7 +1,7 @@
 //! The panel's Fleet screens: their server functions (form-encoded, as `ActionForm` posts
 //! them, with the session cookie) and the server-rendered pages, on every database.
 
-mod common;
+use crate::common;
 
 use backend::demo::{self, LOC_WAW_LOUNGE};
 use common::pos::paired;

@@ -247,3 +247,45 @@ pub mod pos {
         t
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in from clients behind a trusted proxy (the security tests and the burst tests).
+
+pub fn behind_proxy() -> Settings {
+    Settings {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Settings::default()
+    }
+}
+
+pub async fn apps(settings: impl Fn() -> Settings) -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for db in TestDb::all().await {
+        apps.push(TestApp::start_with(db, settings(), None).await);
+    }
+    apps
+}
+
+/// `POST /api/v1/auth/token` as a client behind the proxy (`X-Forwarded-For: <client>`).
+pub async fn sign_in_from(
+    app: &TestApp,
+    client: &str,
+    email: &str,
+    password: &str,
+) -> (StatusCode, Option<String>, Value) {
+    let resp = app
+        .http
+        .post(app.url("/api/v1/auth/token"))
+        .header("x-forwarded-for", format!("198.51.100.200, {client}"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .expect("token request");
+    let status = resp.status();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, retry, resp.json().await.unwrap_or(Value::Null))
+}

@@ -1,7 +1,7 @@
 //! The online entry flow through HTTP with the terminal simulator: every reject code, free →
 //! paid rollover, guests, cooldown, spend, confirm idempotency, expiry, and concurrency.
 
-mod common;
+use crate::common;
 
 use access_core::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
 use backend::demo::{self, LOC_BER_LOUNGE, LOC_WAW_FAST, LOC_WAW_LOUNGE};

@@ -2,7 +2,7 @@
 //! syncs, a bad page refused whole with the cursor left where it was, and a failing MRS
 //! recorded without touching the door.
 
-mod common;
+use crate::common;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

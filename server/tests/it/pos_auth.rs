@@ -1,6 +1,6 @@
 //! Pairing and JWT authentication of the POS API, through real HTTP with real RSA keys.
 
-mod common;
+use crate::common;
 
 use backend::demo;
 use base64::Engine;

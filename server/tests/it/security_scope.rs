@@ -4,7 +4,7 @@
 //! exports, 403s) and its Admin-only reading, the per-terminal velocity limit of
 //! `/pos/check_entry` (also across two app servers), and no PAN in clear in the audit log.
 
-mod common;
+use crate::common;
 
 use backend::demo::{ISSUER_TENANT, LOC_BER_LOUNGE, LOC_WAW_LOUNGE, PROVIDER_TENANT};
 use backend::demo_world::{CARD_BUSINESS_SPEND, CARD_WORLD, RULESET_BUSINESS, RULESET_WORLD};

@@ -1,6 +1,6 @@
 //! Users through the admin REST API, sign-in throttling, and the panel's page guard.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, ADMIN_PASSWORD};
 use reqwest::{Method, StatusCode};

@@ -1,7 +1,7 @@
 //! The panel's live operations feed (SSE): a browser with a session gets an event when a
 //! terminal's entry is recorded and when it changes, without polling the list.
 
-mod common;
+use crate::common;
 
 use backend::demo::{self, LOC_WAW_LOUNGE};
 use common::pos::paired;

@@ -1,7 +1,7 @@
 //! "Try a card" (`POST /api/v1/admin/try-card`): the real engine explained, nothing recorded,
 //! the clear card number never returned, only unscoped roles.
 
-mod common;
+use crate::common;
 
 use backend::demo::{self, LOC_BER_LOUNGE, LOC_WAW_LOUNGE};
 use backend::demo_world::{CARD_NO_RULES, CARD_WORLD, RULESET_WORLD};

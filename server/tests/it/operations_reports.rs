@@ -1,7 +1,7 @@
 //! Issue 8 (admin panel II): operations list and details, reversal per role and time,
 //! exports (CSV and XLSX read back, tenant scope, no clear PAN), enrolled cards, dashboard.
 
-mod common;
+use crate::common;
 
 use backend::demo;
 use backend::entity::{enrolled_cards, operations};

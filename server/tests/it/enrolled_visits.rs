@@ -1,7 +1,7 @@
 //! Enrolled cards: the details show the free and paid visits the card has left under each
 //! ruleset, and they agree with what the door then says.
 
-mod common;
+use crate::common;
 
 use backend::demo::{self, LOC_WAW_LOUNGE};
 use backend::demo_world::{CARD_WORLD, RULESET_WORLD};

@@ -2,7 +2,7 @@
 //! all-or-nothing imports that name the bad line, unenrolment with history, the offline
 //! whitelist following along, and "enrolled cards only" rulesets at the door and in try-a-card.
 
-mod common;
+use crate::common;
 
 use access_core::domain::{BinRange, CardholderTerms, GuestTerms, Limit, LocationScope, Ruleset};
 use backend::demo::{self, LOC_WAW_LOUNGE};

@@ -1,7 +1,7 @@
 //! Admin panel I over REST: locations and their terminals, T&C documents and consent, rulesets,
 //! BIN ranges and FX rates — each operation, validation rule and role, on every database.
 
-mod common;
+use crate::common;
 
 use backend::demo;
 use common::TestApp;
