@@ -75,7 +75,8 @@ mod adapt {
         match TerminalStatus::parse(current) {
             Some(TerminalStatus::Blocked) => Vec::new(),
             cur => TerminalStatus::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|s| Some(*s) != cur)
                 .map(|s| s.as_str().to_owned())
                 .collect(),

@@ -177,7 +177,8 @@ fn UserFields(
         <label for="role">"Role"</label>
         <select id="role" name="role">
             {Role::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .map(|r| view! { <option value=r.as_str() selected=r == u.role>{r.label()}</option> })
                 .collect_view()}
         </select>

@@ -207,7 +207,7 @@ pub struct DecisionInput<'a> {
 // Outputs
 
 /// Reject codes of `check_entry`/`confirm_entry` (POS API v1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RejectCode {
     CardAsiFailed,
@@ -223,18 +223,8 @@ pub enum RejectCode {
 }
 
 impl RejectCode {
-    pub const ALL: [RejectCode; 10] = [
-        RejectCode::CardAsiFailed,
-        RejectCode::CardAuthInsufficientFunds,
-        RejectCode::CardAmountAuthFailed,
-        RejectCode::LimitExceeded,
-        RejectCode::UnmetRequirements,
-        RejectCode::TemporarilyBlocked,
-        RejectCode::MissingAccessRules,
-        RejectCode::UnknownDevice,
-        RejectCode::CooldownActive,
-        RejectCode::LocationFull,
-    ];
+    /// Every variant, from the derive: a new variant cannot be missing here.
+    pub const ALL: &'static [RejectCode] = <RejectCode as strum::VariantArray>::VARIANTS;
 
     /// The wire code.
     pub fn as_str(&self) -> &'static str {
@@ -287,7 +277,7 @@ impl RejectCode {
         if s == "TEMPORARILT_BLOCKED" {
             return Some(RejectCode::TemporarilyBlocked);
         }
-        RejectCode::ALL.into_iter().find(|c| c.as_str() == s)
+        RejectCode::ALL.iter().copied().find(|c| c.as_str() == s)
     }
 }
 

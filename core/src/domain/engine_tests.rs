@@ -1223,7 +1223,7 @@ fn explanation_trace() {
 
 #[test]
 fn reject_codes_and_wire() {
-    for c in RejectCode::ALL {
+    for &c in RejectCode::ALL {
         assert_eq!(RejectCode::parse(c.as_str()), Some(c));
         assert_eq!(
             serde_json::to_string(&c).unwrap(),

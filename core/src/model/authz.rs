@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     Admin,
@@ -15,13 +15,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::User,
-        Role::ServiceProvider,
-        Role::Issuer,
-        Role::CallCenter,
-    ];
+    /// Every variant, from the derive: a new variant cannot be missing here.
+    pub const ALL: &'static [Role] = <Role as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -34,7 +29,7 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+        Role::ALL.iter().copied().find(|r| r.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -62,7 +57,7 @@ impl Role {
 }
 
 /// Everything a signed-in user can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
 pub enum Capability {
     UsersView,
     UsersManage,
@@ -86,25 +81,8 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 17] = [
-        Capability::UsersView,
-        Capability::UsersManage,
-        Capability::RulesetsView,
-        Capability::RulesetsManage,
-        Capability::LocationsView,
-        Capability::LocationsManage,
-        Capability::OperationsView,
-        Capability::OperationsReverse,
-        Capability::CardsView,
-        Capability::CardsManage,
-        Capability::ReportsExport,
-        Capability::TermsView,
-        Capability::TermsManage,
-        Capability::DataView,
-        Capability::DataManage,
-        Capability::FleetApi,
-        Capability::AuditView,
-    ];
+    /// Every variant, from the derive: a new variant cannot be missing here.
+    pub const ALL: &'static [Capability] = <Capability as strum::VariantArray>::VARIANTS;
 }
 
 /// How much of the data a permission covers.
@@ -154,7 +132,7 @@ mod tests {
 
     #[test]
     fn role_names_round_trip() {
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("ROOT"), None);
@@ -162,7 +140,7 @@ mod tests {
 
     #[test]
     fn only_admin_reaches_fleet_api_and_manages_users() {
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(allowed(r, Capability::FleetApi).is_some(), r == Role::Admin);
             assert_eq!(
                 allowed(r, Capability::UsersManage).is_some(),

@@ -362,7 +362,7 @@ async fn every_role_against_every_endpoint() {
             .await;
         let admin_id = me["id"].as_str().unwrap().to_owned();
         let mut checked = 0;
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let pw = if role == Role::Admin {
                 common::ADMIN_PASSWORD.to_owned()
             } else {
@@ -503,7 +503,7 @@ async fn rulesets_by_role_and_owning_tenant() {
             .await;
         let demo_issuer = app.token("issuer@demo.example", &app.others_password).await;
         let mut checked = 0;
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let pw = if role == Role::Admin {
                 common::ADMIN_PASSWORD.to_owned()
             } else {
@@ -562,7 +562,7 @@ async fn locations_by_role_and_owning_tenant() {
     use backend::demo::{LOC_BER_LOUNGE, LOC_WAW_LOUNGE};
     for app in TestApp::each().await {
         let db = app.db.name();
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let pw = if role == Role::Admin {
                 common::ADMIN_PASSWORD.to_owned()
             } else {

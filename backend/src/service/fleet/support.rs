@@ -15,7 +15,7 @@ pub fn require(p: &Principal) -> FleetResult<()> {
 }
 
 /// The fleet status of a terminal (the seed's "Terminal Status" table).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::VariantArray)]
 pub enum TerminalStatus {
     Active,
     Inactive,
@@ -24,12 +24,8 @@ pub enum TerminalStatus {
 }
 
 impl TerminalStatus {
-    pub const ALL: [TerminalStatus; 4] = [
-        TerminalStatus::Active,
-        TerminalStatus::Inactive,
-        TerminalStatus::Suspended,
-        TerminalStatus::Blocked,
-    ];
+    /// Every variant, from the derive: a new variant cannot be missing here.
+    pub const ALL: &'static [TerminalStatus] = <TerminalStatus as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,7 +37,7 @@ impl TerminalStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s.trim())
+        Self::ALL.iter().copied().find(|v| v.as_str() == s.trim())
     }
 
     /// The event recorded when a terminal enters this status.
@@ -225,7 +221,7 @@ mod tests {
 
     #[test]
     fn status_round_trip() {
-        for s in TerminalStatus::ALL {
+        for &s in TerminalStatus::ALL {
             assert_eq!(TerminalStatus::parse(s.as_str()), Some(s));
             assert!(STATUS_EVENTS.contains(&s.event_type()));
         }

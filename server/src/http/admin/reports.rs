@@ -209,101 +209,102 @@ mod csv_injection_tests {
     }
 }
 
-pub const DETAILED_HEADERS: [&str; 35] = [
-    "Operation ID",
-    "Type",
-    "Status",
-    "Masked PAN",
-    "BIN",
-    "Last 4",
-    "Terminal",
-    "Location ID",
-    "Location",
-    "Service",
-    "Country",
-    "ICA ID",
-    "ICA name",
-    "Product",
-    "Payment",
-    "Ruleset ID",
-    "Ruleset version",
-    "Reject error code",
-    "Card auth response code",
-    "Paid cardholder",
-    "Free adult guests",
-    "Paid adult guests",
-    "Free children guests",
-    "Paid children guests",
-    "Amount",
-    "Currency",
-    "Over limit",
-    "Requested date",
-    "Entry date",
-    "Confirmed date",
-    "Last change date",
-    "Reversed at",
-    "Reversed by",
-    "Reversed reason",
-    "Acquirer calls",
-];
+/// A report column: its header and how a row fills its cell. One table per report, so a
+/// header cannot drift from its cell.
+pub type Column<R> = (&'static str, fn(&R) -> Cell);
 
-pub fn detailed_row(o: &OperationView) -> Vec<Cell> {
-    let digits = o.currency.as_deref().map(currency_digits).unwrap_or(2);
-    vec![
-        text(&o.id),
-        text(&o.op_type),
-        text(&o.status),
-        text(&o.masked_pan),
-        text(&o.bin),
-        text(&o.last4),
-        opt_text(&o.terminal_serial),
-        opt_text(&o.location_id),
-        opt_text(&o.location_name),
-        opt_text(&o.service_code),
-        opt_text(&o.country),
-        opt_text(&o.ica),
-        opt_text(&o.ica_name),
-        opt_text(&o.product_code),
-        text(&o.entry_mode),
-        opt_text(&o.ruleset_id),
-        o.ruleset_version
-            .map(|v| Cell::Int(v.into()))
-            .unwrap_or(Cell::Empty),
-        opt_text(&o.reject_code),
-        opt_text(&o.card_auth_response_code),
-        Cell::Bool(o.cardholder_paid),
-        Cell::Int(o.free_adult_guests.into()),
-        Cell::Int(o.paid_adult_guests.into()),
-        Cell::Int(o.free_child_guests.into()),
-        Cell::Int(o.paid_child_guests.into()),
-        Cell::Money(o.total_minor, digits),
-        opt_text(&o.currency),
-        Cell::Bool(o.over_limit),
-        Cell::Time(o.requested_at),
-        Cell::Time(o.occurred_at),
-        opt_time(o.confirmed_at),
-        Cell::Time(o.updated_at),
-        opt_time(o.reversed_at),
-        opt_text(&o.reversed_by),
-        opt_text(&o.reversal_reason),
-        opt_text(&o.acquirer),
-    ]
+fn money_digits(o: &OperationView) -> u32 {
+    o.currency.as_deref().map(currency_digits).unwrap_or(2)
 }
 
-pub const CARD_HEADERS: [&str; 13] = [
-    "Masked PAN",
-    "Hash",
-    "AREF",
-    "ICA",
-    "Issuer name",
-    "Product",
-    "Enrollment date",
-    "Available free entries",
-    "Available paid entries",
-    "Ruleset ID",
-    "Ruleset",
-    "Status",
-    "Card ID",
+fn headers<R>(columns: &[Column<R>]) -> Vec<String> {
+    columns.iter().map(|(h, _)| (*h).to_owned()).collect()
+}
+
+fn cells<R>(columns: &[Column<R>], row: &R) -> Vec<Cell> {
+    columns.iter().map(|(_, cell)| cell(row)).collect()
+}
+
+/// The detailed operations report: every column of the seed's operation details.
+pub const DETAILED: &[Column<OperationView>] = &[
+    ("Operation ID", |o| text(&o.id)),
+    ("Type", |o| text(&o.op_type)),
+    ("Status", |o| text(&o.status)),
+    ("Masked PAN", |o| text(&o.masked_pan)),
+    ("BIN", |o| text(&o.bin)),
+    ("Last 4", |o| text(&o.last4)),
+    ("Terminal", |o| opt_text(&o.terminal_serial)),
+    ("Location ID", |o| opt_text(&o.location_id)),
+    ("Location", |o| opt_text(&o.location_name)),
+    ("Service", |o| opt_text(&o.service_code)),
+    ("Country", |o| opt_text(&o.country)),
+    ("ICA ID", |o| opt_text(&o.ica)),
+    ("ICA name", |o| opt_text(&o.ica_name)),
+    ("Product", |o| opt_text(&o.product_code)),
+    ("Payment", |o| text(&o.entry_mode)),
+    ("Ruleset ID", |o| opt_text(&o.ruleset_id)),
+    ("Ruleset version", |o| {
+        o.ruleset_version
+            .map(|v| Cell::Int(v.into()))
+            .unwrap_or(Cell::Empty)
+    }),
+    ("Reject error code", |o| opt_text(&o.reject_code)),
+    ("Card auth response code", |o| {
+        opt_text(&o.card_auth_response_code)
+    }),
+    ("Paid cardholder", |o| Cell::Bool(o.cardholder_paid)),
+    ("Free adult guests", |o| {
+        Cell::Int(o.free_adult_guests.into())
+    }),
+    ("Paid adult guests", |o| {
+        Cell::Int(o.paid_adult_guests.into())
+    }),
+    ("Free children guests", |o| {
+        Cell::Int(o.free_child_guests.into())
+    }),
+    ("Paid children guests", |o| {
+        Cell::Int(o.paid_child_guests.into())
+    }),
+    ("Amount", |o| Cell::Money(o.total_minor, money_digits(o))),
+    ("Currency", |o| opt_text(&o.currency)),
+    ("Over limit", |o| Cell::Bool(o.over_limit)),
+    ("Requested date", |o| Cell::Time(o.requested_at)),
+    ("Entry date", |o| Cell::Time(o.occurred_at)),
+    ("Confirmed date", |o| opt_time(o.confirmed_at)),
+    ("Last change date", |o| Cell::Time(o.updated_at)),
+    ("Reversed at", |o| opt_time(o.reversed_at)),
+    ("Reversed by", |o| opt_text(&o.reversed_by)),
+    ("Reversed reason", |o| opt_text(&o.reversal_reason)),
+    ("Acquirer calls", |o| opt_text(&o.acquirer)),
+];
+
+/// The enrolled-cards report: one row per card × ruleset it falls under.
+pub const CARDS: &[Column<CardReportRow>] = &[
+    ("Masked PAN", |r| text(&r.card.masked_pan)),
+    ("Hash", |r| text(&r.card.pan_hash)),
+    ("AREF", |r| text(&r.card.aref)),
+    ("ICA", |r| text(&r.card.ica)),
+    ("Issuer name", |r| opt_text(&r.card.issuer_name)),
+    ("Product", |r| text(&r.card.product_code)),
+    ("Enrollment date", |r| Cell::Time(r.card.enrolled_at)),
+    ("Available free entries", |r| {
+        entries_left(r.visits.as_ref().map(|v| v.free_available))
+    }),
+    ("Available paid entries", |r| {
+        entries_left(r.visits.as_ref().map(|v| v.paid_available))
+    }),
+    ("Ruleset ID", |r| {
+        r.visits
+            .as_ref()
+            .map_or(Cell::Empty, |v| text(&v.ruleset_id))
+    }),
+    ("Ruleset", |r| {
+        r.visits.as_ref().map_or(Cell::Empty, |v| {
+            text(format!("{} v{}", v.ruleset_name, v.ruleset_version))
+        })
+    }),
+    ("Status", |r| text(&r.card.status)),
+    ("Card ID", |r| text(&r.card.id)),
 ];
 
 /// Entries left: a number, `unlimited`, or empty when no ruleset applies.
@@ -313,28 +314,6 @@ fn entries_left(n: Option<Option<u32>>) -> Cell {
         Some(None) => text("unlimited"),
         Some(Some(n)) => Cell::Int(n.into()),
     }
-}
-
-pub fn card_row(r: &CardReportRow) -> Vec<Cell> {
-    let c = &r.card;
-    let v = r.visits.as_ref();
-    vec![
-        text(&c.masked_pan),
-        text(&c.pan_hash),
-        text(&c.aref),
-        text(&c.ica),
-        opt_text(&c.issuer_name),
-        text(&c.product_code),
-        Cell::Time(c.enrolled_at),
-        entries_left(v.map(|v| v.free_available)),
-        entries_left(v.map(|v| v.paid_available)),
-        v.map_or(Cell::Empty, |v| text(&v.ruleset_id)),
-        v.map_or(Cell::Empty, |v| {
-            text(format!("{} v{}", v.ruleset_name, v.ruleset_version))
-        }),
-        text(&c.status),
-        text(&c.id),
-    ]
 }
 
 /// Where a report's rows come from, a page at a time.
@@ -351,11 +330,11 @@ impl Source {
             Source::Operations(p) => p
                 .next_page()
                 .await?
-                .map(|rows| rows.iter().map(detailed_row).collect()),
+                .map(|rows| rows.iter().map(|o| cells(DETAILED, o)).collect()),
             Source::Cards(p) => p
                 .next_page()
                 .await?
-                .map(|rows| rows.iter().map(card_row).collect()),
+                .map(|rows| rows.iter().map(|r| cells(CARDS, r)).collect()),
             Source::Rows(r) => r.take(),
         })
     }
@@ -721,7 +700,7 @@ pub async fn operations(
     match params.kind.as_deref().unwrap_or("detailed") {
         "detailed" => {
             let pages = reports::operations(&b, &p, &filter).await?;
-            let headers = DETAILED_HEADERS.iter().map(|s| s.to_string()).collect();
+            let headers = headers(DETAILED);
             let audit = audit_of(&b, &p, "export.operations_detailed", format, &filter, ip);
             Ok(export(
                 Audited::new(Source::Operations(pages), audit),
@@ -772,7 +751,7 @@ pub async fn cards(
     let format = format_of(&params)?;
     let slot = xlsx_slot(format)?;
     let pages = reports::cards(&b, &p, &filter).await?;
-    let headers = CARD_HEADERS.iter().map(|s| s.to_string()).collect();
+    let headers = headers(CARDS);
     let audit = audit_of(&b, &p, "export.cards", format, &filter, ip);
     Ok(export(
         Audited::new(Source::Cards(pages), audit),
