@@ -37,6 +37,7 @@ fn query_filter() -> Memo<OperationFilter> {
                 last4: get("last4"),
                 terminal: get("terminal"),
                 ica: get("ica"),
+                tz: get("tz"),
                 page: get("page").and_then(|p| p.parse().ok()),
                 page_size: None,
             }
@@ -50,6 +51,19 @@ fn page_href(f: &OperationFilter, page: u64) -> String {
         format!("/operations?page={page}")
     } else {
         format!("/operations?page={page}&{qs}")
+    }
+}
+
+/// What the entry cost: one amount per currency (`25.00 EUR + 200.00 PLN`).
+fn amounts(o: &OperationView) -> String {
+    if o.amounts.len() > 1 {
+        o.amounts
+            .iter()
+            .map(|a| a.display())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    } else {
+        amount(o.total_minor, &o.currency)
     }
 }
 
@@ -250,9 +264,14 @@ fn op_row(o: OperationView) -> impl IntoView {
     let guests =
         o.free_adult_guests + o.paid_adult_guests + o.free_child_guests + o.paid_child_guests;
     let status_class = format!("status status-{}", o.status.to_lowercase());
+    let paid = amounts(&o);
+    let when = o
+        .occurred_local
+        .clone()
+        .unwrap_or_else(|| fmt_ms(o.occurred_at));
     view! {
         <tr data-op-id=o.id.clone()>
-            <td><A href=format!("/operations/{}", o.id)>{fmt_ms(o.occurred_at)}</A></td>
+            <td><A href=format!("/operations/{}", o.id)>{when}</A></td>
             <td><span class=status_class>{o.status.clone()}</span></td>
             <td>{o.op_type.clone()}</td>
             <td class="mono">{o.masked_pan.clone()}</td>
@@ -263,7 +282,7 @@ fn op_row(o: OperationView) -> impl IntoView {
             <td>{o.ica.clone().unwrap_or_default()}</td>
             <td>{guests}</td>
             <td>{if o.cardholder_paid { "yes" } else { "no" }}</td>
-            <td>{amount(o.total_minor, &o.currency)}</td>
+            <td>{paid}</td>
         </tr>
     }
 }
@@ -291,7 +310,14 @@ fn detail_rows(o: &OperationView) -> Vec<(&'static str, String)> {
         ("Card auth response code", opt(&o.card_auth_response_code)),
         ("ICA ID", opt(&o.ica)),
         ("ICA name", opt(&o.ica_name)),
-        ("Entry date", fmt_ms(o.occurred_at)),
+        (
+            "Entry date",
+            match &o.occurred_local {
+                // The location's local time with its offset, and UTC beside it.
+                Some(l) => format!("{l} ({})", fmt_ms(o.occurred_at)),
+                None => fmt_ms(o.occurred_at),
+            },
+        ),
         ("Requested date", fmt_ms(o.requested_at)),
         ("Confirmed date", opt_ms(o.confirmed_at)),
         ("Last change date", fmt_ms(o.updated_at)),
@@ -301,7 +327,7 @@ fn detail_rows(o: &OperationView) -> Vec<(&'static str, String)> {
         ("Paid adult guests", o.paid_adult_guests.to_string()),
         ("Free children guests", o.free_child_guests.to_string()),
         ("Paid children guests", o.paid_child_guests.to_string()),
-        ("Amount", amount(o.total_minor, &o.currency)),
+        ("Amount", amounts(o)),
         (
             "Ruleset version",
             match (&o.ruleset_id, o.ruleset_version) {

@@ -27,6 +27,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use backend::service::auth::{self, SessionKind, COOKIE_NAME};
 use backend::service::reports::{self, CardPages, OperationPages};
+use backend::tz::Tz;
 use backend::{Backend, Principal, ServiceError};
 use serde::Deserialize;
 use std::io::{self, Read};
@@ -122,6 +123,9 @@ pub enum Cell {
     Money(i64, u32),
     /// Epoch ms, shown as date and time (UTC).
     Time(i64),
+    /// Epoch ms and the zone's UTC offset then (ms): the local date and time, in CSV with
+    /// the offset (`2026-01-15 00:30:00+01:00`), in XLSX as the local wall time.
+    LocalTime(i64, i64),
     /// Epoch ms of a UTC day, shown as a date.
     Day(i64),
 }
@@ -132,10 +136,6 @@ fn text(s: impl Into<String>) -> Cell {
 
 fn opt_text(s: &Option<String>) -> Cell {
     s.as_ref().map(|s| text(s.clone())).unwrap_or(Cell::Empty)
-}
-
-fn opt_time(t: Option<i64>) -> Cell {
-    t.map(Cell::Time).unwrap_or(Cell::Empty)
 }
 
 fn fmt_time(ms: i64, pattern: &str) -> String {
@@ -165,6 +165,16 @@ impl Cell {
             Cell::Money(m, d) => fmt_minor(*m, *d),
             Cell::Time(ms) => fmt_time(*ms, "%Y-%m-%d %H:%M:%S"),
             Cell::Day(ms) => fmt_time(*ms, "%Y-%m-%d"),
+            Cell::LocalTime(ms, off) => {
+                let sign = if *off < 0 { '-' } else { '+' };
+                let m = off.unsigned_abs() / 60_000;
+                format!(
+                    "{}{sign}{:02}:{:02}",
+                    fmt_time(ms + off, "%Y-%m-%d %H:%M:%S"),
+                    m / 60,
+                    m % 60
+                )
+            }
         }
     }
 }
@@ -209,7 +219,7 @@ mod csv_injection_tests {
     }
 }
 
-pub const DETAILED_HEADERS: [&str; 35] = [
+pub const DETAILED_HEADERS: [&str; 37] = [
     "Operation ID",
     "Type",
     "Status",
@@ -245,9 +255,14 @@ pub const DETAILED_HEADERS: [&str; 35] = [
     "Reversed by",
     "Reversed reason",
     "Acquirer calls",
+    "Time zone",
+    // Every currency's amount (`25.00 EUR; 200.00 PLN`): "Amount"/"Currency" hold the first.
+    "Amounts",
 ];
 
-pub fn detailed_row(o: &OperationView) -> Vec<Cell> {
+pub fn detailed_row(o: &OperationView, zone: Tz) -> Vec<Cell> {
+    let local = |ms: i64| Cell::LocalTime(ms, backend::tz::offset_ms(zone, ms));
+    let opt_local = |ms: Option<i64>| ms.map(local).unwrap_or(Cell::Empty);
     let digits = o.currency.as_deref().map(currency_digits).unwrap_or(2);
     vec![
         text(&o.id),
@@ -279,14 +294,22 @@ pub fn detailed_row(o: &OperationView) -> Vec<Cell> {
         Cell::Money(o.total_minor, digits),
         opt_text(&o.currency),
         Cell::Bool(o.over_limit),
-        Cell::Time(o.requested_at),
-        Cell::Time(o.occurred_at),
-        opt_time(o.confirmed_at),
-        Cell::Time(o.updated_at),
-        opt_time(o.reversed_at),
+        local(o.requested_at),
+        local(o.occurred_at),
+        opt_local(o.confirmed_at),
+        local(o.updated_at),
+        opt_local(o.reversed_at),
         opt_text(&o.reversed_by),
         opt_text(&o.reversal_reason),
         opt_text(&o.acquirer),
+        text(zone.name()),
+        text(
+            o.amounts
+                .iter()
+                .map(|a| a.display())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
     ]
 }
 
@@ -348,10 +371,12 @@ enum Source {
 impl Source {
     async fn next(&mut self) -> Result<Option<Vec<Vec<Cell>>>, ServiceError> {
         Ok(match self {
-            Source::Operations(p) => p
-                .next_page()
-                .await?
-                .map(|rows| rows.iter().map(detailed_row).collect()),
+            Source::Operations(p) => {
+                let zone = p.zone;
+                p.next_page()
+                    .await?
+                    .map(|rows| rows.iter().map(|o| detailed_row(o, zone)).collect())
+            }
             Source::Cards(p) => p
                 .next_page()
                 .await?
@@ -583,7 +608,12 @@ fn write_xlsx(
                             let f = if *d == 3 { &money3 } else { &money2 };
                             ws.write_number_with_format(row, c, v, f).map_err(err)?;
                         }
-                        Cell::Time(ms) | Cell::Day(ms) => {
+                        Cell::Time(_) | Cell::Day(_) | Cell::LocalTime(..) => {
+                            let ms = match cell {
+                                Cell::LocalTime(ms, off) => ms + off,
+                                Cell::Time(ms) | Cell::Day(ms) => *ms,
+                                _ => 0,
+                            };
                             let dt =
                                 ExcelDateTime::from_timestamp(ms.div_euclid(1000)).map_err(err)?;
                             let f = if matches!(cell, Cell::Day(_)) {
@@ -624,6 +654,7 @@ fn write_xlsx(
 fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell>>) {
     let mut headers: Vec<String> = [
         "Day",
+        "Time zone",
         "Location ID",
         "Location",
         "Service",
@@ -639,12 +670,14 @@ fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell>>) {
     .collect();
     headers.extend(r.currencies.iter().map(|c| format!("Amount {c}")));
     let digits: Vec<u32> = r.currencies.iter().map(|c| currency_digits(c)).collect();
+    let zone = r.zone.name();
     let rows = r
         .rows
         .into_iter()
         .map(|s| {
             let mut cells = vec![
                 Cell::Day(s.day_ms),
+                text(zone),
                 opt_text(&s.location_id),
                 opt_text(&s.location_name),
                 opt_text(&s.service_code),
