@@ -148,6 +148,7 @@ pub fn OperationsPage() -> impl IntoView {
     );
     let locations = Resource::new(|| (), |_| operation_locations());
     let f = move || filter.get();
+    let zones = Resource::new(|| (), |_| crate::api::locations::list_time_zones());
     let export_ok = super::locations::can(access_core::model::Capability::ReportsExport);
     view! {
         <Title text="Operations · Access Control"/>
@@ -192,6 +193,27 @@ pub fn OperationsPage() -> impl IntoView {
             {text_filter("Last 4", "last4", move || f().last4)}
             {text_filter("Terminal", "terminal", move || f().terminal)}
             {text_filter("ICA", "ica", move || f().ica)}
+            <label title="Days and times of a view over several locations; a chosen location's own zone applies otherwise">"Time zone"
+                <select name="tz">
+                    <option value="">"UTC"</option>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let current = filter.get_untracked().tz.unwrap_or_default();
+                            zones
+                                .await
+                                .unwrap_or_default()
+                                .into_iter()
+                                .filter(|z| z != "UTC")
+                                .map(|z| {
+                                    let selected = z == current;
+                                    let label = z.clone();
+                                    view! { <option value=z selected=selected>{label}</option> }
+                                })
+                                .collect_view()
+                        })}
+                    </Suspense>
+                </select>
+            </label>
             <button type="submit">"Filter"</button>
             <A href="/operations">"Clear"</A>
         </Form>

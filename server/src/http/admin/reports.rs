@@ -254,10 +254,10 @@ pub const DETAILED_HEADERS: [&str; 37] = [
     "Reversed at",
     "Reversed by",
     "Reversed reason",
-    "Acquirer calls",
     "Time zone",
     // Every currency's amount (`25.00 EUR; 200.00 PLN`): "Amount"/"Currency" hold the first.
     "Amounts",
+    "Acquirer calls",
 ];
 
 pub fn detailed_row(o: &OperationView, zone: Tz) -> Vec<Cell> {
@@ -301,7 +301,6 @@ pub fn detailed_row(o: &OperationView, zone: Tz) -> Vec<Cell> {
         opt_local(o.reversed_at),
         opt_text(&o.reversed_by),
         opt_text(&o.reversal_reason),
-        opt_text(&o.acquirer),
         text(zone.name()),
         text(
             o.amounts
@@ -310,6 +309,7 @@ pub fn detailed_row(o: &OperationView, zone: Tz) -> Vec<Cell> {
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
+        opt_text(&o.acquirer),
     ]
 }
 
