@@ -458,13 +458,20 @@ async fn details_analytics_inventory_and_collections_from_the_panel() {
             &app,
             &admin,
             "details",
-            &[("id", &id), ("terminal_name", "")],
+            &[
+                ("id", &id),
+                ("terminal_name", ""),
+                ("device_model", "PAX A920"),
+                ("contact_email", "ops@lounge.example"),
+            ],
         )
         .await;
         assert_eq!(s, StatusCode::OK);
         let (_, d) = call(&app, &admin, "get", &[("id", &id)]).await;
         assert_eq!(d["terminal_name"], Value::Null, "{d}");
-        assert_eq!(d["device_model"], "PAX A920", "kept: {d}");
+        assert_eq!(d["device_model"], "PAX A920", "{d}");
+        // The form sends every field: one left empty is cleared.
+        assert_eq!(d["onboarding_notes"], Value::Null, "{d}");
         let long = "5".repeat(40);
         let (s, bad) = call(
             &app,

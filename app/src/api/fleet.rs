@@ -1,5 +1,6 @@
 //! Server functions of the Fleet screens: thin adapters over `service::fleet`, the same service
 //! functions the platform fleet API (`/api/v1/admin/pos-terminals`) calls. Admin only.
+#![allow(clippy::too_many_arguments)]
 
 use access_core::model::{
     AppError, FleetAnalyticsQuery, FleetAnalyticsView, FleetCollection, FleetFilter,
@@ -437,8 +438,8 @@ pub async fn fleet_metrics(
         .collect())
 }
 
-/// Change a terminal's descriptive fields (name, device, contact, notes); an emptied field is
-/// cleared. The same partial update as `PATCH /api/v1/admin/pos-terminals/{id}`.
+/// Set a terminal's descriptive fields (name, device, contact, notes) as the form shows them;
+/// an empty field is cleared. The same update as `PATCH /api/v1/admin/pos-terminals/{id}`.
 #[server(prefix = "/api/fn", endpoint = "fleet/details")]
 pub async fn update_terminal_details(
     id: String,
@@ -453,8 +454,9 @@ pub async fn update_terminal_details(
 ) -> Result<(), AppError> {
     use backend::service::fleet::status::{self, TerminalPatch};
     let (b, p) = super::ctx::principal().await?;
-    // A field the form sent is set (empty: cleared); one it did not send is kept.
-    let set = |v: Option<String>| v.map(|s| blank(Some(s)));
+    // The form sends every field: each is set, an empty one cleared (a form post cannot tell
+    // an empty field from a missing one).
+    let set = |v: Option<String>| Some(blank(v));
     let patch = TerminalPatch {
         terminal_name: set(terminal_name),
         device_model: set(device_model),
