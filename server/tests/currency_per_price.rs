@@ -143,6 +143,7 @@ async fn eur_cardholder_and_pln_guests_are_authorized_in_their_own_currencies() 
         assert_eq!(auth[0].outcome, "APPROVED");
 
         // Confirm with 2 adults and 1 child: 240.00 PLN more, authorized in PLN.
+        app.clock.advance(chrono::Duration::seconds(2));
         let c = t.confirm(&id, 2, 1).await.unwrap();
         assert_eq!(c["status"], "COMPLETED", "{name}: {c}");
         assert_eq!(

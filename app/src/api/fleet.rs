@@ -219,6 +219,28 @@ mod adapt {
     }
 }
 
+/// `25.5` → 2550 with 2 digits; `None` when not a plain non-negative decimal of at most
+/// `digits` decimals.
+#[cfg(feature = "ssr")]
+fn decimal_minor(s: &str, digits: u32) -> Option<i64> {
+    let (whole, frac) = s.trim().split_once('.').unwrap_or((s.trim(), ""));
+    let ok = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !ok(whole) || !ok(frac) || frac.len() > digits as usize {
+        return None;
+    }
+    let scale = 10i64.checked_pow(digits)?;
+    let frac_minor: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse::<i64>().ok()? * 10i64.pow(digits - frac.len() as u32)
+    };
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(scale)?
+        .checked_add(frac_minor)
+}
+
 #[cfg(feature = "ssr")]
 fn blank(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
@@ -540,33 +562,29 @@ pub async fn prepare_collection(
     description: Option<String>,
     expires_in_minutes: Option<String>,
 ) -> Result<FleetCollection, AppError> {
-    use access_core::domain::{Currency, Money};
-    use access_core::model::FieldError;
+    use access_core::model::{currency_digits, FieldError};
     use backend::service::fleet::collections::{self, CollectionInput};
     let (b, p) = super::ctx::principal().await?;
     let currency = blank(currency).map(|c| c.to_ascii_uppercase());
     let mut errors = Vec::new();
-    let minor = match (blank(amount), currency.as_deref()) {
-        (None, _) => {
+    // The fleet takes any ISO 4217 code (its default is NGN), so the amount is read with the
+    // code's minor digits (2 unless known otherwise) rather than the FX currency table.
+    let digits = currency_digits(currency.as_deref().unwrap_or("NGN"));
+    let minor = match blank(amount) {
+        None => {
             errors.push(FieldError::new("amount", "Enter an amount, e.g. 25.00."));
             None
         }
-        (Some(a), c) => {
-            let cur = Currency::from_code(c.unwrap_or("NGN"));
-            match cur {
-                Err(e) => {
-                    errors.push(FieldError::new("currency", e.to_string()));
-                    None
-                }
-                Ok(cur) => match Money::parse(&a, cur) {
-                    Ok(m) => Some(m.minor()),
-                    Err(e) => {
-                        errors.push(FieldError::new("amount", e.to_string()));
-                        None
-                    }
-                },
+        Some(a) => match decimal_minor(&a, digits) {
+            Some(m) => Some(m),
+            None => {
+                errors.push(FieldError::new(
+                    "amount",
+                    format!("A positive amount with at most {digits} decimals, e.g. 25.00."),
+                ));
+                None
             }
-        }
+        },
     };
     let expires = match blank(expires_in_minutes) {
         None => None,
