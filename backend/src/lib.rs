@@ -27,6 +27,7 @@ pub mod principal;
 pub mod repo;
 pub mod service;
 pub mod state;
+pub mod tz;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ServiceError;

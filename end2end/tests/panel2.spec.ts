@@ -52,7 +52,8 @@ test('dashboard shows the traffic charts', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
   await expect(page.locator('[data-stat="entries"]')).toBeVisible();
   await expect(page.locator('figure.chart svg').first()).toBeVisible();
-  await expect(page.getByText('Entries per hour of day (UTC)')).toBeVisible();
+  await expect(page.getByText('Entries per hour of day (local time)')).toBeVisible();
+  await expect(page.getByText('Days and hours in UTC.')).toBeVisible();
   await screen(page, 'panel2-dashboard');
   expect(errors).toEqual([]);
 });

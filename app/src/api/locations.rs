@@ -37,6 +37,14 @@ pub async fn list_locations(
     Ok(locations::list(&b, &p, &filter).await?)
 }
 
+/// The IANA zones the location form offers (the server's list: the browser bundles no zone
+/// database).
+#[server(prefix = "/api/fn", endpoint = "locations/time_zones")]
+pub async fn list_time_zones() -> Result<Vec<String>, AppError> {
+    let (_b, p) = super::ctx::principal().await?;
+    Ok(backend::service::zones::names(&p))
+}
+
 #[server(prefix = "/api/fn", endpoint = "locations/get")]
 pub async fn get_location(id: String) -> Result<LocationView, AppError> {
     let (b, p) = super::ctx::principal().await?;

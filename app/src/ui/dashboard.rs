@@ -1,8 +1,10 @@
 //! The traffic dashboard: entries per day and hour, guest entries, free vs paid, rejections
 //! by code and top locations, filterable by date range, location and service (in the URL).
+//! Days and hours are local to the chosen location, else to the chosen zone (`tz`), else UTC.
 
 use super::charts::{BarChart, SplitBar};
 use crate::api::dashboard::get_dashboard;
+use crate::api::locations::list_time_zones;
 use crate::api::operations::operation_locations;
 use access_core::model::DashboardFilter;
 use leptos::prelude::*;
@@ -20,6 +22,7 @@ fn query_filter() -> Memo<DashboardFilter> {
                 until: get("until"),
                 location_id: get("location_id"),
                 service_code: get("service_code"),
+                tz: get("tz"),
             }
         })
     })
@@ -30,6 +33,7 @@ pub fn Dashboard() -> impl IntoView {
     let filter = query_filter();
     let data = Resource::new(move || filter.get(), get_dashboard);
     let locations = Resource::new(|| (), |_| operation_locations());
+    let zones = Resource::new(|| (), |_| list_time_zones());
     let f = move || filter.get();
     view! {
         <Title text="Dashboard · Access Control"/>
@@ -58,6 +62,27 @@ pub fn Dashboard() -> impl IntoView {
                     </select>
                 </label>
                 <label>"Service"<input name="service_code" prop:value=move || f().service_code.unwrap_or_default() size="10"/></label>
+                <label title="Used when no single location is chosen; a location's own zone applies otherwise">"Time zone"
+                    <select name="tz">
+                        <option value="">"UTC"</option>
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let current = filter.get_untracked().tz.unwrap_or_default();
+                                zones
+                                    .await
+                                    .unwrap_or_default()
+                                    .into_iter()
+                                    .filter(|z| z != "UTC")
+                                    .map(|z| {
+                                        let selected = z == current;
+                                        let label = z.clone();
+                                        view! { <option value=z selected=selected>{label}</option> }
+                                    })
+                                    .collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                </label>
                 <button type="submit">"Apply"</button>
                 <A href="/">"Clear"</A>
             </Form>
@@ -70,6 +95,7 @@ pub fn Dashboard() -> impl IntoView {
                             let every = (per_day.len() / 12).max(1);
                             let per_hour: Vec<(String, u64)> = d.per_hour.iter().enumerate().map(|(h, n)| (format!("{h:02}"), *n)).collect();
                             view! {
+                                <p class="muted" data-time-zone=d.time_zone.clone()>{format!("Days and hours in {}.", d.time_zone)}</p>
                                 <div class="stats">
                                     <div class="stat"><span class="stat-value" data-stat="entries">{d.entries}</span><span class="stat-label">"Entries"</span></div>
                                     <div class="stat"><span class="stat-value" data-stat="guests">{d.adult_guests + d.child_guests}</span><span class="stat-label">{format!("Guest entries ({} adult, {} child)", d.adult_guests, d.child_guests)}</span></div>
@@ -79,7 +105,7 @@ pub fn Dashboard() -> impl IntoView {
                                 </div>
                                 <div class="charts">
                                     <BarChart title="Entries per day" data=per_day label_every=every/>
-                                    <BarChart title="Entries per hour of day (UTC)" data=per_hour label_every=3 color="#6a4fc2"/>
+                                    <BarChart title="Entries per hour of day (local time)" data=per_hour label_every=3 color="#6a4fc2"/>
                                     <BarChart title="Guest entries per day" data=guests_day label_every=every color="#2e9e6a"/>
                                     <SplitBar title="Free vs paid entries" left=("Free", d.free_entries) right=("Paid", d.paid_entries)/>
                                     <BarChart title="Rejections by code" data=d.rejections_by_code color="#c2453b"/>

@@ -1,12 +1,15 @@
 //! Fleet (Admin only): every tenant's POS terminals with the fleet API's filters (kept in the
 //! URL), server-side paging, and a terminal's page with status changes, business assignment,
-//! processor mappings, recent events and the fleet metrics drawn as a chart.
+//! processor mappings, recent events and the fleet metrics drawn as a chart; the descriptive
+//! fields, analytics, collection sessions and terminal IDs are in `fleet_more`.
 
 use super::charts::BarChart;
 use super::common::{action_error, field_error, fmt_ms, form_error};
+use super::fleet_more::{Analytics, Collections, DetailsForm, TerminalIds};
 use crate::api::fleet::{
-    fleet_metrics, get_terminal, list_terminals, AssignTerminal, CreateMapping, DeleteMapping,
-    SetPrimaryMapping, UnassignTerminal, UpdateTerminalStatus,
+    fleet_metrics, get_terminal, list_terminals, AssignTerminal, AssignTerminalId, CreateMapping,
+    DeleteMapping, SetPrimaryMapping, UnassignTerminal, UpdateTerminalDetails,
+    UpdateTerminalStatus,
 };
 use access_core::model::{
     AppError, FleetAssignment, FleetEvent, FleetFilter, FleetMapping, FleetMetricsQuery,
@@ -120,6 +123,7 @@ pub fn FleetPage() -> impl IntoView {
         <Title text="Fleet · Access Control"/>
         <div class="page-head">
             <h1>"Fleet"</h1>
+            <A href="/fleet/inventory">"Terminal-ID inventory"</A>
         </div>
         <Form method="GET" action="/fleet" attr:class="filters fleet-filters" attr:id="fleet-filters">
             <fieldset class="fleet-statuses">
@@ -287,6 +291,8 @@ pub fn FleetTerminalPage() -> impl IntoView {
     let create = ServerAction::<CreateMapping>::new();
     let primary = ServerAction::<SetPrimaryMapping>::new();
     let delete = ServerAction::<DeleteMapping>::new();
+    let details = ServerAction::<UpdateTerminalDetails>::new();
+    let assign_id = ServerAction::<AssignTerminalId>::new();
     let detail = Resource::new(
         move || {
             (
@@ -297,6 +303,8 @@ pub fn FleetTerminalPage() -> impl IntoView {
                 create.version().get(),
                 primary.version().get(),
                 delete.version().get(),
+                details.version().get(),
+                assign_id.version().get(),
             )
         },
         |(id, ..)| get_terminal(id),
@@ -324,7 +332,11 @@ pub fn FleetTerminalPage() -> impl IntoView {
                                 <StatusForm action=status id=d.id.clone() current=d.status.clone() next=d.next_statuses.clone()/>
                                 <AssignmentForm assign=assign unassign=unassign id=d.id.clone() current=d.current_assignment.clone()/>
                             </div>
+                            <DetailsForm action=details d=d.clone()/>
                             <Mappings actions=actions id=d.id.clone() list=d.processors.clone() known=d.known_processors.clone()/>
+                            <TerminalIds id=d.id.clone() known=d.known_processors.clone() assign=assign_id/>
+                            <Analytics id=d.id.clone()/>
+                            <Collections id=d.id.clone()/>
                             <Assignments list=d.assignments.clone()/>
                             <Events list=d.events.clone()/>
                             <MetricsChart tenant_id=tenant/>

@@ -4,9 +4,9 @@
 use super::common::{action_error, field_error, fmt_ms, form_error};
 use super::try_card::LocationTryCard;
 use crate::api::locations::{
-    get_location, list_locations, list_services, list_terminals, location_occupancy, AddTerminal,
-    CreateLocation, DeleteLocation, DeleteTerminal, IssuePairingCode, UnpairTerminal,
-    UpdateLocation,
+    get_location, list_locations, list_services, list_terminals, list_time_zones,
+    location_occupancy, AddTerminal, CreateLocation, DeleteLocation, DeleteTerminal,
+    IssuePairingCode, UnpairTerminal, UpdateLocation,
 };
 use crate::api::session::get_me;
 use access_core::model::{
@@ -219,7 +219,8 @@ fn LocationFields(
         cooldown_minutes: None,
         capacity: None,
         stay_minutes: access_core::model::DEFAULT_STAY_MINUTES,
-        time_zone: "UTC".into(),
+        // Empty: the server takes the country's zone.
+        time_zone: String::new(),
         tenant_id: None,
         created_at: 0,
         updated_at: 0,
@@ -227,6 +228,7 @@ fn LocationFields(
         modified_by: String::new(),
     });
     let services = Resource::new(|| (), |_| list_services());
+    let zones = Resource::new(|| (), |_| list_time_zones());
     let current_service = l.service_code.clone();
     view! {
         {form_error(result)}
@@ -287,7 +289,35 @@ fn LocationFields(
             value=l.stay_minutes.to_string()/>
         {field_error(result, "stay_minutes")}
         <label for="time_zone">"Time zone"</label>
-        <input id="time_zone" name="time_zone" value=l.time_zone placeholder="Europe/Warsaw"/>
+        <select id="time_zone" name="time_zone">
+            <option value="" selected=l.time_zone.is_empty()>"The country's zone"</option>
+            <Suspense fallback={
+                let current = l.time_zone.clone();
+                move || {
+                    (!current.is_empty())
+                        .then(|| { let (v, t) = (current.clone(), current.clone()); view! { <option value=v selected=true>{t}</option> } })
+                }
+            }>
+                {
+                    let current = l.time_zone.clone();
+                    move || {
+                        let current = current.clone();
+                        Suspend::new(async move {
+                            zones
+                                .await
+                                .unwrap_or_else(|_| vec![current.clone()])
+                                .into_iter()
+                                .map(|z| {
+                                    let selected = z == current;
+                                    let label = z.clone();
+                                        view! { <option value=z selected=selected>{label}</option> }
+                                })
+                                .collect_view()
+                        })
+                    }
+                }
+            </Suspense>
+        </select>
         {field_error(result, "time_zone")}
         <input type="hidden" name="tenant_id" value=l.tenant_id.unwrap_or_default()/>
     }

@@ -9,6 +9,7 @@ mod dashboard;
 mod data;
 mod export;
 mod fleet;
+mod fleet_more;
 mod layout;
 mod locations;
 mod login;
@@ -117,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("data") view=data::DataPage/>
                     <Route path=path!("consent") view=consent::ConsentPage/>
                     <Route path=path!("fleet") view=fleet::FleetPage/>
+                    <Route path=path!("fleet/inventory") view=fleet_more::InventoryPage/>
                     <Route path=path!("fleet/:id") view=fleet::FleetTerminalPage/>
                     <Route path=path!("audit") view=audit::AuditPage/>
                 </ParentRoute>

@@ -37,6 +37,7 @@ fn query_filter() -> Memo<OperationFilter> {
                 last4: get("last4"),
                 terminal: get("terminal"),
                 ica: get("ica"),
+                tz: get("tz"),
                 page: get("page").and_then(|p| p.parse().ok()),
                 page_size: None,
             }
@@ -50,6 +51,19 @@ fn page_href(f: &OperationFilter, page: u64) -> String {
         format!("/operations?page={page}")
     } else {
         format!("/operations?page={page}&{qs}")
+    }
+}
+
+/// What the entry cost: one amount per currency (`25.00 EUR + 200.00 PLN`).
+fn amounts(o: &OperationView) -> String {
+    if o.amounts.len() > 1 {
+        o.amounts
+            .iter()
+            .map(|a| a.display())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    } else {
+        amount(o.total_minor, &o.currency)
     }
 }
 
@@ -134,6 +148,7 @@ pub fn OperationsPage() -> impl IntoView {
     );
     let locations = Resource::new(|| (), |_| operation_locations());
     let f = move || filter.get();
+    let zones = Resource::new(|| (), |_| crate::api::locations::list_time_zones());
     let export_ok = super::locations::can(access_core::model::Capability::ReportsExport);
     view! {
         <Title text="Operations · Access Control"/>
@@ -178,6 +193,27 @@ pub fn OperationsPage() -> impl IntoView {
             {text_filter("Last 4", "last4", move || f().last4)}
             {text_filter("Terminal", "terminal", move || f().terminal)}
             {text_filter("ICA", "ica", move || f().ica)}
+            <label title="Days and times of a view over several locations; a chosen location's own zone applies otherwise">"Time zone"
+                <select name="tz">
+                    <option value="">"UTC"</option>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let current = filter.get_untracked().tz.unwrap_or_default();
+                            zones
+                                .await
+                                .unwrap_or_default()
+                                .into_iter()
+                                .filter(|z| z != "UTC")
+                                .map(|z| {
+                                    let selected = z == current;
+                                    let label = z.clone();
+                                    view! { <option value=z selected=selected>{label}</option> }
+                                })
+                                .collect_view()
+                        })}
+                    </Suspense>
+                </select>
+            </label>
             <button type="submit">"Filter"</button>
             <A href="/operations">"Clear"</A>
         </Form>
@@ -250,9 +286,14 @@ fn op_row(o: OperationView) -> impl IntoView {
     let guests =
         o.free_adult_guests + o.paid_adult_guests + o.free_child_guests + o.paid_child_guests;
     let status_class = format!("status status-{}", o.status.to_lowercase());
+    let paid = amounts(&o);
+    let when = o
+        .occurred_local
+        .clone()
+        .unwrap_or_else(|| fmt_ms(o.occurred_at));
     view! {
         <tr data-op-id=o.id.clone()>
-            <td><A href=format!("/operations/{}", o.id)>{fmt_ms(o.occurred_at)}</A></td>
+            <td><A href=format!("/operations/{}", o.id)>{when}</A></td>
             <td><span class=status_class>{o.status.clone()}</span></td>
             <td>{o.op_type.clone()}</td>
             <td class="mono">{o.masked_pan.clone()}</td>
@@ -263,7 +304,7 @@ fn op_row(o: OperationView) -> impl IntoView {
             <td>{o.ica.clone().unwrap_or_default()}</td>
             <td>{guests}</td>
             <td>{if o.cardholder_paid { "yes" } else { "no" }}</td>
-            <td>{amount(o.total_minor, &o.currency)}</td>
+            <td>{paid}</td>
         </tr>
     }
 }
@@ -291,7 +332,14 @@ fn detail_rows(o: &OperationView) -> Vec<(&'static str, String)> {
         ("Card auth response code", opt(&o.card_auth_response_code)),
         ("ICA ID", opt(&o.ica)),
         ("ICA name", opt(&o.ica_name)),
-        ("Entry date", fmt_ms(o.occurred_at)),
+        (
+            "Entry date",
+            match &o.occurred_local {
+                // The location's local time with its offset, and UTC beside it.
+                Some(l) => format!("{l} ({})", fmt_ms(o.occurred_at)),
+                None => fmt_ms(o.occurred_at),
+            },
+        ),
         ("Requested date", fmt_ms(o.requested_at)),
         ("Confirmed date", opt_ms(o.confirmed_at)),
         ("Last change date", fmt_ms(o.updated_at)),
@@ -301,7 +349,7 @@ fn detail_rows(o: &OperationView) -> Vec<(&'static str, String)> {
         ("Paid adult guests", o.paid_adult_guests.to_string()),
         ("Free children guests", o.free_child_guests.to_string()),
         ("Paid children guests", o.paid_child_guests.to_string()),
-        ("Amount", amount(o.total_minor, &o.currency)),
+        ("Amount", amounts(o)),
         (
             "Ruleset version",
             match (&o.ruleset_id, o.ruleset_version) {

@@ -54,6 +54,9 @@ pub struct Model {
     pub confirm_claim: Option<String>,
     /// Guest seats an open grant holds at a capped location while its confirm runs (m0012).
     pub reserved_guests: i32,
+    /// Every currency's amount (`EUR:2500;PLN:20000`) when the entry cost more than one
+    /// currency; `None` otherwise (`total_minor`/`currency` say it all).
+    pub amounts: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,8 @@
 //! Operation queries: the filtered list, keyset pages for exports, and aggregates.
 
 use super::super::entity::operations::{self, Column as C};
-use access_core::model::{day_start_ms, OperationFilter};
+use crate::tz::{self, Tz};
+use access_core::model::OperationFilter;
 use sea_orm::sea_query::{Condition, Expr, LikeExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -36,10 +37,8 @@ impl OpScope {
     }
 }
 
-const DAY_MS: i64 = 86_400_000;
-
-/// The filter and scope as one condition (no paging).
-pub fn condition(f: &OperationFilter, scope: &OpScope) -> Condition {
+/// The filter and scope as one condition (no paging); `from`/`until` are local days in `tz`.
+pub fn condition(f: &OperationFilter, scope: &OpScope, zone: Tz) -> Condition {
     let mut c = scope.condition();
     if let Some(v) = &f.country {
         c = c.add(C::Country.eq(v.clone()));
@@ -56,11 +55,11 @@ pub fn condition(f: &OperationFilter, scope: &OpScope) -> Condition {
     if let Some(v) = &f.op_type {
         c = c.add(C::OpType.eq(v.clone()));
     }
-    if let Some(ms) = f.from.as_deref().and_then(day_start_ms) {
+    if let Some(ms) = f.from.as_deref().and_then(|d| tz::parse_day_start(zone, d)) {
         c = c.add(C::OccurredAt.gte(ms));
     }
-    if let Some(ms) = f.until.as_deref().and_then(day_start_ms) {
-        c = c.add(C::OccurredAt.lt(ms + DAY_MS));
+    if let Some(ms) = f.until.as_deref().and_then(|d| tz::parse_day_end(zone, d)) {
+        c = c.add(C::OccurredAt.lt(ms));
     }
     if let Some(v) = &f.masked_pan {
         c = c
@@ -81,8 +80,8 @@ pub fn condition(f: &OperationFilter, scope: &OpScope) -> Condition {
     c
 }
 
-pub fn select(f: &OperationFilter, scope: &OpScope) -> Select<operations::Entity> {
-    operations::Entity::find().filter(condition(f, scope))
+pub fn select(f: &OperationFilter, scope: &OpScope, zone: Tz) -> Select<operations::Entity> {
+    operations::Entity::find().filter(condition(f, scope, zone))
 }
 
 /// One page of the list, newest first, and the total.
@@ -90,11 +89,12 @@ pub async fn list<C2: ConnectionTrait>(
     db: &C2,
     f: &OperationFilter,
     scope: &OpScope,
+    zone: Tz,
     page: u64,
     page_size: u64,
 ) -> Result<(Vec<operations::Model>, u64), DbErr> {
-    let total = select(f, scope).count(db).await?;
-    let items = select(f, scope)
+    let total = select(f, scope, zone).count(db).await?;
+    let items = select(f, scope, zone)
         .order_by_desc(C::OccurredAt)
         .order_by_desc(C::Id)
         .offset((page - 1) * page_size)
@@ -110,10 +110,11 @@ pub async fn page_after<C2: ConnectionTrait>(
     db: &C2,
     f: &OperationFilter,
     scope: &OpScope,
+    zone: Tz,
     after: Option<(i64, String)>,
     limit: u64,
 ) -> Result<Vec<operations::Model>, DbErr> {
-    let mut q = select(f, scope);
+    let mut q = select(f, scope, zone);
     if let Some((at, id)) = after {
         // The redundant `occurred_at >= at` lets the planners start the index range scan at
         // the page boundary; with the OR alone each page rescans from the first row.
@@ -159,7 +160,7 @@ pub async fn get<C2: ConnectionTrait>(
     operations::Entity::find_by_id(id.to_owned()).one(db).await
 }
 
-/// Per (UTC day, location, service, currency) sums for the summary report, in key order.
+/// Per (local day, location, service, currency) sums for the summary report, in key order.
 #[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
 pub struct SummaryGroup {
     pub day: i64,
@@ -184,14 +185,20 @@ fn completed_sum(expr: &str) -> sea_orm::sea_query::SimpleExpr {
 
 /// The summary's groups over completed entries (reversed ones are not entries any more);
 /// rejections are counted beside them.
+///
+/// `local_ms` is the SQL of `occurred_at` on the report zone's wall clock
+/// ([`crate::tz::local_ms_sql`]); its whole days are the report's days.
 pub async fn summary<C2: ConnectionTrait>(
     db: &C2,
     f: &OperationFilter,
     scope: &OpScope,
+    zone: Tz,
+    local_ms: &str,
 ) -> Result<Vec<SummaryGroup>, DbErr> {
+    let day = format!("({local_ms}) / 86400000");
     operations::Entity::find()
         .select_only()
-        .column_as(Expr::cust("occurred_at / 86400000"), "day")
+        .column_as(Expr::cust(&day), "day")
         .column(C::LocationId)
         .column(C::LocationName)
         .column(C::ServiceCode)
@@ -219,14 +226,18 @@ pub async fn summary<C2: ConnectionTrait>(
             ),
             "rejected",
         )
-        .column_as(completed_sum("total_minor"), "amount_minor")
-        .filter(condition(f, scope))
-        .group_by(Expr::cust("occurred_at / 86400000"))
+        // Entries in several currencies are added from [`mixed_amounts`].
+        .column_as(
+            completed_sum("CASE WHEN amounts IS NULL THEN total_minor ELSE 0 END"),
+            "amount_minor",
+        )
+        .filter(condition(f, scope, zone))
+        .group_by(Expr::cust(&day))
         .group_by(C::LocationId)
         .group_by(C::LocationName)
         .group_by(C::ServiceCode)
         .group_by(C::Currency)
-        .order_by_asc(Expr::cust("occurred_at / 86400000"))
+        .order_by_asc(Expr::cust(&day))
         .order_by_asc(C::LocationName)
         .order_by_asc(C::LocationId)
         .order_by_asc(C::ServiceCode)
@@ -241,11 +252,12 @@ pub async fn currencies<C2: ConnectionTrait>(
     db: &C2,
     f: &OperationFilter,
     scope: &OpScope,
+    zone: Tz,
 ) -> Result<Vec<String>, DbErr> {
     let rows: Vec<Option<String>> = operations::Entity::find()
         .select_only()
         .column(C::Currency)
-        .filter(condition(f, scope))
+        .filter(condition(f, scope, zone))
         .filter(C::Status.eq("COMPLETED"))
         .filter(C::Currency.is_not_null())
         .distinct()
@@ -282,6 +294,67 @@ pub async fn count_by<C2: ConnectionTrait>(
         .filter(cond)
         .group_by(Expr::cust(key_sql))
         .into_model::<KeyCount>()
+        .all(db)
+        .await
+}
+
+/// The first and last `occurred_at` of the rows matching `cond` (`None` when there are none):
+/// the range the local-clock SQL has to be exact over.
+pub async fn occurred_range<C2: ConnectionTrait>(
+    db: &C2,
+    cond: Condition,
+) -> Result<Option<(i64, i64)>, DbErr> {
+    let r: Option<(Option<i64>, Option<i64>)> = operations::Entity::find()
+        .select_only()
+        .column_as(C::OccurredAt.min(), "lo")
+        .column_as(C::OccurredAt.max(), "hi")
+        .filter(cond)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(match r {
+        Some((Some(lo), Some(hi))) => Some((lo, hi)),
+        _ => None,
+    })
+}
+
+/// Completed entries that cost several currencies, per local day × location × service and
+/// stored `amounts` list (few distinct lists: one per price combination), with their count.
+#[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
+pub struct MixedGroup {
+    pub day: i64,
+    pub location_id: Option<String>,
+    pub location_name: Option<String>,
+    pub service_code: Option<String>,
+    pub amounts: Option<String>,
+    pub n: i64,
+}
+
+pub async fn mixed_amounts<C2: ConnectionTrait>(
+    db: &C2,
+    f: &OperationFilter,
+    scope: &OpScope,
+    zone: Tz,
+    local_ms: &str,
+) -> Result<Vec<MixedGroup>, DbErr> {
+    let day = format!("({local_ms}) / 86400000");
+    operations::Entity::find()
+        .select_only()
+        .column_as(Expr::cust(&day), "day")
+        .column(C::LocationId)
+        .column(C::LocationName)
+        .column(C::ServiceCode)
+        .column(C::Amounts)
+        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
+        .filter(condition(f, scope, zone))
+        .filter(C::Status.eq("COMPLETED"))
+        .filter(C::Amounts.is_not_null())
+        .group_by(Expr::cust(&day))
+        .group_by(C::LocationId)
+        .group_by(C::LocationName)
+        .group_by(C::ServiceCode)
+        .group_by(C::Amounts)
+        .into_model::<MixedGroup>()
         .all(db)
         .await
 }

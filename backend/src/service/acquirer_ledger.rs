@@ -138,19 +138,23 @@ pub async fn reference_of<C: ConnectionTrait>(
     Ok(approved(CallKind::Authorization).or_else(|| approved(CallKind::AccountStatus)))
 }
 
-/// The amount authorized and not captured, voided or refunded yet: approved authorizations
-/// and additional authorizations of the operation (one currency per operation).
-fn authorized(calls: &[acquirer_calls::Model]) -> Option<(String, Money)> {
-    let mut total = 0i64;
-    let mut currency = None;
+/// The amounts authorized (approved authorizations and additional authorizations of the
+/// operation), one per currency in order of first use (each price has its own currency), with
+/// the reference they were made against.
+fn authorized(calls: &[acquirer_calls::Model]) -> Option<(String, Vec<Money>)> {
+    let mut totals: Vec<(String, i64)> = Vec::new();
     let mut reference = None;
     for c in calls.iter().filter(|c| {
         c.outcome == "APPROVED"
             && (c.kind == CallKind::Authorization.as_str()
                 || c.kind == CallKind::AdditionalAuthorization.as_str())
     }) {
-        total += c.amount_minor.unwrap_or(0);
-        currency = currency.or_else(|| c.currency.clone());
+        if let Some(cur) = c.currency.clone() {
+            match totals.iter_mut().find(|t| t.0 == cur) {
+                Some(t) => t.1 += c.amount_minor.unwrap_or(0),
+                None => totals.push((cur, c.amount_minor.unwrap_or(0))),
+            }
+        }
         if c.kind == CallKind::Authorization.as_str() || reference.is_none() {
             reference = reference.or_else(|| c.reference.clone());
         }
@@ -161,8 +165,23 @@ fn authorized(calls: &[acquirer_calls::Model]) -> Option<(String, Money)> {
             .find(|c| c.kind == CallKind::AccountStatus.as_str() && c.outcome == "APPROVED")
             .and_then(|c| c.reference.clone())
     })?;
-    let currency = Currency::from_code(currency.as_deref()?).ok()?;
-    (total > 0).then(|| (reference, Money::from_minor(total, currency)))
+    let amounts: Vec<Money> = totals
+        .into_iter()
+        .filter(|(_, m)| *m > 0)
+        .filter_map(|(c, m)| Some(Money::from_minor(m, Currency::from_code(&c).ok()?)))
+        .collect();
+    (!amounts.is_empty()).then_some((reference, amounts))
+}
+
+/// The idempotency key of an owed void or refund: the first currency keeps the key it always
+/// had, another currency's carries its code.
+fn keyed(operation_id: &str, kind: CallKind, amount: Money, first: bool) -> String {
+    let key = idem_key(operation_id, kind, amount.minor());
+    if first {
+        key
+    } else {
+        format!("{key}:{}", amount.currency().code())
+    }
 }
 
 /// Write an owed void or refund (once per operation, kind and amount); its idempotency key.
@@ -202,38 +221,51 @@ async fn owe<C: ConnectionTrait>(
 /// void for the whole authorized amount and try it now. No-op when nothing is authorized.
 pub async fn void_authorizations(b: &Backend, operation_id: &str) -> ServiceResult<()> {
     let calls = calls_of(&b.db, operation_id).await?;
-    let Some((reference, total)) = authorized(&calls) else {
+    let Some((reference, totals)) = authorized(&calls) else {
         return Ok(());
     };
-    // Already released (or owed): voids and refunds written so far, whatever their state.
-    let released: i64 = calls
-        .iter()
-        .filter(|c| c.kind == CallKind::Void.as_str() || c.kind == CallKind::Refund.as_str())
-        .filter_map(|c| c.amount_minor)
-        .sum();
-    let remaining = total.minor() - released;
-    if remaining <= 0 {
-        return Ok(());
+    // One void per currency for what is still authorized in it.
+    for (i, total) in totals.into_iter().enumerate() {
+        let code = total.currency().code();
+        // Already released (or owed) in this currency: voids and refunds written so far,
+        // whatever their state.
+        let released: i64 = calls
+            .iter()
+            .filter(|c| c.kind == CallKind::Void.as_str() || c.kind == CallKind::Refund.as_str())
+            .filter(|c| c.currency.as_deref().is_none_or(|c| c == code))
+            .filter_map(|c| c.amount_minor)
+            .sum();
+        let remaining = total.minor() - released;
+        if remaining <= 0 {
+            continue;
+        }
+        // Keyed by the cumulative amount authorized, so noticing twice owes it once.
+        let key = keyed(operation_id, CallKind::Void, total, i == 0);
+        let amount = Money::from_minor(remaining, total.currency());
+        let key = owe(
+            &b.db,
+            operation_id,
+            CallKind::Void,
+            &reference,
+            amount,
+            key,
+            b.now_ms(),
+        )
+        .await?;
+        attempt_key(b, &key).await?;
     }
-    // Keyed by the cumulative amount authorized, so noticing twice owes it once.
-    let key = idem_key(operation_id, CallKind::Void, total.minor());
-    let amount = Money::from_minor(remaining, total.currency());
-    let key = owe(
-        &b.db,
-        operation_id,
-        CallKind::Void,
-        &reference,
-        amount,
-        key,
-        b.now_ms(),
-    )
-    .await?;
-    attempt_key(b, &key).await
+    Ok(())
 }
 
-/// Refund a reversed paid entry: owe one refund of what was captured and try it now.
-pub async fn refund_entry(b: &Backend, operation_id: &str, captured: Money) -> ServiceResult<()> {
-    if captured.minor() <= 0 {
+/// Refund a reversed paid entry: owe one refund per currency of what was captured (each
+/// price in its own currency) and try them now.
+pub async fn refund_entry(
+    b: &Backend,
+    operation_id: &str,
+    captured: &[Money],
+) -> ServiceResult<()> {
+    let captured: Vec<Money> = captured.iter().copied().filter(|m| m.minor() > 0).collect();
+    if captured.is_empty() {
         return Ok(());
     }
     let Some(reference) = reference_of(&b.db, operation_id).await? else {
@@ -243,17 +275,20 @@ pub async fn refund_entry(b: &Backend, operation_id: &str, captured: Money) -> S
         );
         return Ok(());
     };
-    let key = owe(
-        &b.db,
-        operation_id,
-        CallKind::Refund,
-        &reference,
-        captured,
-        idem_key(operation_id, CallKind::Refund, captured.minor()),
-        b.now_ms(),
-    )
-    .await?;
-    attempt_key(b, &key).await
+    for (i, amount) in captured.into_iter().enumerate() {
+        let key = owe(
+            &b.db,
+            operation_id,
+            CallKind::Refund,
+            &reference,
+            amount,
+            keyed(operation_id, CallKind::Refund, amount, i == 0),
+            b.now_ms(),
+        )
+        .await?;
+        attempt_key(b, &key).await?;
+    }
+    Ok(())
 }
 
 async fn attempt_key(b: &Backend, key: &str) -> ServiceResult<()> {

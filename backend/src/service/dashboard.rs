@@ -1,9 +1,11 @@
 //! The traffic dashboard: entries per day and hour, guests, free vs paid, rejections by code,
-//! top locations — over the caller's operations scope.
+//! top locations — over the caller's operations scope, days and hours in the view's zone
+//! ([`super::zones::view_zone`]).
 
 use super::super::entity::operations::Column as C;
 use super::super::error::ServiceResult;
 use super::super::repo;
+use super::super::tz;
 use super::super::{Backend, Principal};
 use super::operations::op_scope;
 use access_core::model::{Capability, DashboardData, DashboardFilter, OperationFilter};
@@ -20,10 +22,12 @@ pub async fn data(
         until: filter.until.clone(),
         location_id: filter.location_id.clone(),
         service_code: filter.service_code.clone(),
+        tz: filter.tz.clone(),
         ..Default::default()
     }
     .normalized();
-    let base = repo::operations::condition(&f, &scope);
+    let zone = super::zones::view_zone(b, f.location_id.as_deref(), f.tz.as_deref()).await?;
+    let base = repo::operations::condition(&f, &scope, zone);
     let completed = base.clone().add(C::Status.eq("COMPLETED"));
     let db = &b.db;
     let count = |rows: &[repo::operations::KeyCount]| rows.iter().map(|r| r.n as u64).sum::<u64>();
@@ -41,8 +45,13 @@ pub async fn data(
         .sum();
     let entries = count(&by_paid);
 
+    // Days and hours on the zone's wall clock, exact across its DST changes in the range.
+    let local = match repo::operations::occurred_range(db, completed.clone()).await? {
+        Some((lo, hi)) => tz::local_ms_sql(zone, "occurred_at", lo, hi),
+        None => "occurred_at".to_owned(),
+    };
     let mut per_day: Vec<(String, u64, u64)> =
-        repo::operations::count_by(db, completed.clone(), "occurred_at / 86400000")
+        repo::operations::count_by(db, completed.clone(), &format!("{local} / 86400000"))
             .await?
             .into_iter()
             .filter_map(|r| {
@@ -58,8 +67,8 @@ pub async fn data(
     per_day.sort();
 
     let mut per_hour = vec![0u64; 24];
-    for r in
-        repo::operations::count_by(db, completed.clone(), "(occurred_at / 3600000) % 24").await?
+    for r in repo::operations::count_by(db, completed.clone(), &format!("({local} / 3600000) % 24"))
+        .await?
     {
         if let Some(h) = r
             .key
@@ -115,6 +124,7 @@ pub async fn data(
         per_hour,
         rejections_by_code,
         top_locations,
+        time_zone: zone.name().to_owned(),
     })
 }
 

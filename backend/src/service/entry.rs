@@ -53,6 +53,8 @@ pub enum ConfirmOutcome {
     Completed {
         access_id: String,
         split: GuestSplit,
+        /// The entry's primary currency: the currency of a zero total.
+        currency: Currency,
         remaining_free: Option<u32>,
         remaining_paid: Option<u32>,
     },
@@ -507,6 +509,7 @@ fn base_operation(
         decision_json: Set(None),
         confirm_claim: Set(None),
         reserved_guests: Set(0),
+        amounts: Set(None),
     }
 }
 
@@ -788,19 +791,13 @@ async fn write_decision(
 }
 
 fn stored_split(o: &operations::Model) -> ServiceResult<GuestSplit> {
-    let currency = o
-        .currency
-        .as_deref()
-        .and_then(|c| Currency::from_code(c).ok())
-        .or_else(|| Currency::from_code("EUR").ok())
-        .ok_or_else(|| ServiceError::Internal("no currency".into()))?;
     Ok(GuestSplit {
         cardholder_paid: o.cardholder_paid,
         free_adults: o.free_adult_guests.max(0) as u32,
         paid_adults: o.paid_adult_guests.max(0) as u32,
         free_children: o.free_child_guests.max(0) as u32,
         paid_children: o.paid_child_guests.max(0) as u32,
-        total: access_core::domain::Money::from_minor(o.total_minor, currency),
+        amounts: super::amounts::of(o),
     })
 }
 
@@ -828,6 +825,7 @@ fn completed(
     Ok(ConfirmOutcome::Completed {
         access_id: o.id.clone(),
         split,
+        currency: grant.currency,
         remaining_free: grant.remaining_free,
         remaining_paid: grant.remaining_paid,
     })
@@ -929,17 +927,22 @@ async fn confirm_claimed(
             .await?;
         return answer;
     }
-    // The cardholder's own price was authorized at check; paid guests are an additional
-    // authorization now, against the check-time reference.
-    let guests_minor = split.total.minor()
-        - grant
-            .cardholder_price
-            .filter(|_| grant.cardholder_paid)
-            .map(|p| p.minor())
-            .unwrap_or(0);
+    // The cardholder's own price was authorized at check; paid guests are additional
+    // authorizations now, against the check-time reference: one per currency, each price in
+    // its own (cardholder EUR, guests PLN → the PLN amount is authorized in PLN).
+    let mut guest_amounts = split.amounts.clone();
+    if let Some(p) = grant.cardholder_price.filter(|_| grant.cardholder_paid) {
+        if let Some(a) = guest_amounts
+            .iter_mut()
+            .find(|a| a.currency() == p.currency())
+        {
+            *a = access_core::domain::Money::from_minor(a.minor() - p.minor(), p.currency());
+        }
+    }
+    guest_amounts.retain(|a| a.minor() > 0);
     let mut auth_code = o.card_auth_response_code.clone();
-    if guests_minor > 0 {
-        let amount = access_core::domain::Money::from_minor(guests_minor, split.total.currency());
+    for amount in guest_amounts {
+        let guests_minor = amount.minor();
         let calls = ledger::calls_of(&b.db, &o.id).await?;
         let reference = ledger::reference_of(&b.db, &o.id).await?;
         // A retry after a decline is a new request (the cardholder may have topped up); a
@@ -948,13 +951,27 @@ async fn confirm_claimed(
             .iter()
             .filter(|c| {
                 c.kind == CallKind::AdditionalAuthorization.as_str()
+                    && c.currency.as_deref() == Some(amount.currency().code())
                     && c.outcome != "APPROVED"
                     && c.outcome != "UNAVAILABLE"
             })
             .count();
         let mut key = idem_key(&o.id, CallKind::AdditionalAuthorization, guests_minor);
+        if amount.currency() != grant.currency {
+            // Another currency than the entry's own: a key of its own (single-currency entries
+            // keep the keys they always had).
+            key = format!("{key}:{}", amount.currency().code());
+        }
         if declined_before > 0 {
             key = format!("{key}:{declined_before}");
+        }
+        // Already approved under this key (an earlier confirm that a later currency's
+        // decline sent back): not asked again.
+        if calls
+            .iter()
+            .any(|c| c.idempotency_key == key && c.outcome == "APPROVED")
+        {
+            continue;
         }
         let auth = match reference.as_deref() {
             Some(r) => {
@@ -1004,6 +1021,7 @@ async fn confirm_claimed(
             });
         }
     }
+    let total = super::amounts::primary(&split.amounts, grant.currency);
     let now = b.now_ms();
     let updated = operations::Entity::update_many()
         .col_expr(operations::Column::Status, "COMPLETED".into())
@@ -1023,10 +1041,14 @@ async fn confirm_claimed(
             operations::Column::PaidChildGuests,
             (split.paid_children as i32).into(),
         )
-        .col_expr(operations::Column::TotalMinor, split.total.minor().into())
+        .col_expr(operations::Column::TotalMinor, total.minor().into())
         .col_expr(
             operations::Column::Currency,
-            Some(split.total.currency().code().to_owned()).into(),
+            Some(total.currency().code().to_owned()).into(),
+        )
+        .col_expr(
+            operations::Column::Amounts,
+            super::amounts::encode(&split.amounts).into(),
         )
         .col_expr(operations::Column::CardAuthResponseCode, auth_code.into())
         .col_expr(operations::Column::ConfirmedAt, Some(now).into())
@@ -1060,6 +1082,7 @@ async fn confirm_claimed(
     Ok(ConfirmOutcome::Completed {
         access_id: o.id,
         split,
+        currency: grant.currency,
         remaining_free: grant.remaining_free,
         remaining_paid: grant.remaining_paid,
     })

@@ -87,6 +87,17 @@ async fn validated(
             }
         }
     }
+    // The zone: a name from the IANA list, or (not given) the country's zone.
+    match v.time_zone.as_deref() {
+        None => v.time_zone = Some(crate::tz::default_for_country(&v.country).to_owned()),
+        Some(z) => match crate::tz::parse(z) {
+            Some(tz) => v.time_zone = Some(tz.name().to_owned()),
+            None => errors.push(FieldError::new(
+                "time_zone",
+                "Choose a time zone from the IANA list, e.g. Europe/Warsaw.",
+            )),
+        },
+    }
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
@@ -113,7 +124,7 @@ pub async fn create(
         cooldown_minutes: Set(v.cooldown_minutes),
         capacity: Set(v.capacity),
         stay_minutes: Set(v.stay_minutes),
-        time_zone: Set(v.time_zone),
+        time_zone: Set(v.time_zone.unwrap_or_else(|| "UTC".into())),
         tenant_id: Set(v.tenant_id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -166,7 +177,7 @@ pub async fn update(
     m.cooldown_minutes = Set(v.cooldown_minutes);
     m.capacity = Set(v.capacity);
     m.stay_minutes = Set(v.stay_minutes);
-    m.time_zone = Set(v.time_zone);
+    m.time_zone = Set(v.time_zone.unwrap_or_else(|| "UTC".into()));
     m.tenant_id = Set(v.tenant_id);
     m.updated_at = Set(b.now_ms());
     m.modified_by = Set(p.email.clone());
@@ -215,4 +226,28 @@ async fn record(b: &Backend, p: &Principal, action: &str, id: &str) {
         },
     )
     .await;
+}
+
+/// Location names by id, for lists that show where terminals stand (the fleet screens).
+/// Names only; the caller has passed its own gate for the rows that carry the ids, and the
+/// caller must be allowed to view locations.
+pub async fn names_by_id(
+    b: &Backend,
+    p: &Principal,
+    ids: impl IntoIterator<Item = String>,
+) -> ServiceResult<std::collections::HashMap<String, String>> {
+    p.require(Capability::LocationsView)?;
+    let mut ids: Vec<String> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(locations::Entity::find()
+        .filter(locations::Column::Id.is_in(ids))
+        .all(&b.db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l.name))
+        .collect())
 }

@@ -2,6 +2,7 @@
 //! admin REST handlers and the POS API are thin callers of these.
 
 pub mod acquirer_ledger;
+pub mod amounts;
 pub mod audit_log;
 pub mod auth;
 pub mod capacity;
@@ -26,3 +27,4 @@ pub mod terminals;
 pub mod terms;
 pub mod try_card;
 pub mod users;
+pub mod zones;

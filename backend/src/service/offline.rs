@@ -839,6 +839,7 @@ async fn decide_entry<C: sea_orm::ConnectionTrait>(
         decision_json: Set(None),
         confirm_claim: Set(None),
         reserved_guests: Set(0),
+        amounts: Set(None),
     };
     let Some((loc, info)) = location else {
         // A terminal without a location: nothing covers the entry; it is kept, flagged.

@@ -17,7 +17,15 @@ pub const PROVIDER_REVERSAL_WINDOW_MS: i64 = 30 * 60 * 1000;
 pub const MAX_REASON_LEN: usize = 500;
 
 pub fn view(o: operations::Model) -> OperationView {
+    let amounts = super::amounts::of(&o)
+        .into_iter()
+        .map(|m| access_core::model::AmountView {
+            currency: m.currency().code().to_owned(),
+            amount_minor: m.minor(),
+        })
+        .collect();
     OperationView {
+        amounts,
         id: o.id,
         op_type: o.op_type,
         status: o.status,
@@ -55,6 +63,7 @@ pub fn view(o: operations::Model) -> OperationView {
         reversed_by: o.reversed_by,
         reversal_reason: o.reversal_reason,
         acquirer: None,
+        occurred_local: None,
     }
 }
 
@@ -90,9 +99,19 @@ pub async fn list(
     let scope = op_scope(b, p, Capability::OperationsView).await?;
     let filter = filter.normalized();
     let (page, page_size) = paging(filter.page, filter.page_size);
-    let (items, total) = repo::operations::list(&b.db, &filter, &scope, page, page_size).await?;
+    let zone =
+        super::zones::view_zone(b, filter.location_id.as_deref(), filter.tz.as_deref()).await?;
+    let (items, total) =
+        repo::operations::list(&b.db, &filter, &scope, zone, page, page_size).await?;
     Ok(Page {
-        items: items.into_iter().map(view).collect(),
+        items: items
+            .into_iter()
+            .map(|o| {
+                let mut v = view(o);
+                v.occurred_local = Some(crate::tz::format_local(zone, v.occurred_at));
+                v
+            })
+            .collect(),
         page,
         page_size,
         total,
@@ -186,8 +205,12 @@ pub async fn get(b: &Backend, p: &Principal, id: &str) -> ServiceResult<Operatio
         })
         .collect();
     let acquirer_pending = super::acquirer_ledger::pending_count(&b.db).await?;
+    // The details show the entry on its own location's clock.
+    let zone = super::zones::view_zone(b, op.location_id.as_deref(), None).await?;
+    let mut operation = view(op);
+    operation.occurred_local = Some(crate::tz::format_local(zone, operation.occurred_at));
     Ok(OperationDetail {
-        operation: view(op),
+        operation,
         can_reverse,
         acquirer_calls,
         acquirer_pending,
@@ -356,15 +379,11 @@ pub async fn reverse(
     let op = repo::operations::get(&b.db, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    // A paid entry is given back: one refund, owed now and retried until the acquirer takes it.
-    if let Some(currency) = op
-        .currency
-        .as_deref()
-        .and_then(|c| access_core::domain::Currency::from_code(c).ok())
-        .filter(|_| op.op_type == "ONLINE" && op.total_minor > 0)
-    {
-        let paid = access_core::domain::Money::from_minor(op.total_minor, currency);
-        if let Err(e) = super::acquirer_ledger::refund_entry(b, id, paid).await {
+    // A paid entry is given back: one refund per currency, owed now and retried until the
+    // acquirer takes it.
+    let paid = super::amounts::of(&op);
+    if op.op_type == "ONLINE" && !paid.is_empty() {
+        if let Err(e) = super::acquirer_ledger::refund_entry(b, id, &paid).await {
             tracing::error!(error = %e, operation_id = id, "owing a refund failed");
         }
     }

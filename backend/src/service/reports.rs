@@ -4,6 +4,7 @@
 
 use super::super::error::ServiceResult;
 use super::super::repo::{self, operations::OpScope};
+use super::super::tz::{self, Tz};
 use super::super::{Backend, Principal};
 use super::operations::{op_scope, view};
 use access_core::model::{
@@ -20,6 +21,8 @@ pub struct OperationPages {
     b: Backend,
     filter: OperationFilter,
     scope: OpScope,
+    /// The report's zone: its date filters, and the timestamps the edge writes.
+    pub zone: Tz,
     after: Option<(i64, String)>,
     done: bool,
     pub page_size: u64,
@@ -35,6 +38,7 @@ impl OperationPages {
             &self.b.db,
             &self.filter,
             &self.scope,
+            self.zone,
             self.after.take(),
             self.page_size,
         )
@@ -91,20 +95,25 @@ pub async fn operations(
     filter: &OperationFilter,
 ) -> ServiceResult<OperationPages> {
     let scope = op_scope(b, p, Capability::ReportsExport).await?;
+    let filter = filter.normalized();
+    let zone =
+        super::zones::view_zone(b, filter.location_id.as_deref(), filter.tz.as_deref()).await?;
     Ok(OperationPages {
         b: b.clone(),
-        filter: filter.normalized(),
+        filter,
         scope,
+        zone,
         after: None,
         done: false,
         page_size: EXPORT_PAGE,
     })
 }
 
-/// One summary line: a UTC day × location × service.
+/// One summary line: a local day (in the report's zone) × location × service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryRow {
-    /// Epoch ms of the day's start (UTC).
+    /// The local day as epoch ms of that date's 00:00 read as UTC (a calendar date, not an
+    /// instant).
     pub day_ms: i64,
     pub location_id: Option<String>,
     pub location_name: Option<String>,
@@ -122,6 +131,8 @@ pub struct SummaryRow {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryReport {
+    /// The IANA zone whose local days the rows are.
+    pub zone: Tz,
     pub currencies: Vec<String>,
     pub rows: Vec<SummaryRow>,
 }
@@ -134,14 +145,32 @@ pub async fn summary(
 ) -> ServiceResult<SummaryReport> {
     let scope = op_scope(b, p, Capability::ReportsExport).await?;
     let filter = filter.normalized();
-    let currencies = repo::operations::currencies(&b.db, &filter, &scope).await?;
+    let zone =
+        super::zones::view_zone(b, filter.location_id.as_deref(), filter.tz.as_deref()).await?;
+    let cond = repo::operations::condition(&filter, &scope, zone);
+    let local = match repo::operations::occurred_range(&b.db, cond).await? {
+        Some((lo, hi)) => tz::local_ms_sql(zone, "occurred_at", lo, hi),
+        None => "occurred_at".to_owned(),
+    };
+    // Entries priced in several currencies (cardholder EUR, guests PLN) add to each.
+    let mixed = repo::operations::mixed_amounts(&b.db, &filter, &scope, zone, &local).await?;
+    let mut currencies = repo::operations::currencies(&b.db, &filter, &scope, zone).await?;
+    for g in &mixed {
+        for m in super::amounts::decode(0, None, g.amounts.as_deref()) {
+            let c = m.currency().code().to_owned();
+            if !currencies.contains(&c) {
+                currencies.push(c);
+            }
+        }
+    }
+    currencies.sort();
     let index: HashMap<&str, usize> = currencies
         .iter()
         .enumerate()
         .map(|(i, c)| (c.as_str(), i))
         .collect();
     let mut rows: Vec<SummaryRow> = Vec::new();
-    for g in repo::operations::summary(&b.db, &filter, &scope).await? {
+    for g in repo::operations::summary(&b.db, &filter, &scope, zone, &local).await? {
         let day_ms = g.day * 86_400_000;
         let same = rows.last().is_some_and(|r| {
             r.day_ms == day_ms
@@ -175,7 +204,27 @@ pub async fn summary(
             r.amounts_minor[*i] += g.amount_minor;
         }
     }
-    Ok(SummaryReport { currencies, rows })
+    for g in mixed {
+        let day_ms = g.day * 86_400_000;
+        let Some(r) = rows.iter_mut().find(|r| {
+            r.day_ms == day_ms
+                && r.location_id == g.location_id
+                && r.location_name == g.location_name
+                && r.service_code == g.service_code
+        }) else {
+            continue;
+        };
+        for m in super::amounts::decode(0, None, g.amounts.as_deref()) {
+            if let Some(i) = index.get(m.currency().code()) {
+                r.amounts_minor[*i] += m.minor() * g.n;
+            }
+        }
+    }
+    Ok(SummaryReport {
+        zone,
+        currencies,
+        rows,
+    })
 }
 
 /// The enrolled-cards export's rows, page by page, oldest first.

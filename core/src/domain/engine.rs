@@ -316,8 +316,9 @@ pub struct Grant {
     pub remaining_paid: Option<u32>,
     pub adults: GuestAllowance,
     pub children: GuestAllowance,
-    /// Currency of the entry's total: the ruleset's prices, else its spend amount, else the
-    /// location's, else EUR.
+    /// The entry's primary currency: of the ruleset's first price (cardholder, adults,
+    /// children — each price may have its own), else its spend amount, else the location's,
+    /// else EUR. A free entry's zero total is in it.
     pub currency: Currency,
     /// Indices into [`DecisionInput::transactions`] that counted towards the spend condition
     /// ("Show transactions"); empty without spend control.
@@ -1563,8 +1564,43 @@ pub struct GuestSplit {
     pub paid_adults: u32,
     pub free_children: u32,
     pub paid_children: u32,
-    /// Cardholder price (when paid) + paid guests × their prices, in [`Grant::currency`].
-    pub total: Money,
+    /// What the entry costs, one amount per currency: cardholder price (when paid) + paid
+    /// guests × their prices, each price in its own currency (a ruleset may price the
+    /// cardholder in EUR and guests in PLN). In order of first use — cardholder, adults,
+    /// children; empty when nothing is paid.
+    pub amounts: Vec<Money>,
+}
+
+impl GuestSplit {
+    /// The entry's amount when it is in one currency (zero in `fallback` when free); with
+    /// several currencies, the first (see [`GuestSplit::amounts`] for all).
+    pub fn primary(&self, fallback: Currency) -> Money {
+        self.amounts
+            .first()
+            .copied()
+            .unwrap_or(Money::zero(fallback))
+    }
+
+    /// The amount in `currency` (zero when none of it is due).
+    pub fn amount_in(&self, currency: Currency) -> Money {
+        self.amounts
+            .iter()
+            .find(|m| m.currency() == currency)
+            .copied()
+            .unwrap_or(Money::zero(currency))
+    }
+}
+
+/// Adds `m` to the amount of its currency in `amounts` (appending a new currency).
+pub fn add_amount(amounts: &mut Vec<Money>, m: Money) -> Result<(), MoneyError> {
+    if m.minor() == 0 {
+        return Ok(());
+    }
+    match amounts.iter_mut().find(|a| a.currency() == m.currency()) {
+        Some(a) => *a = a.checked_add(m)?,
+        None => amounts.push(m),
+    }
+    Ok(())
 }
 
 /// Why guest numbers were refused (→ 400 `INVALID_REQUEST`).
@@ -1633,20 +1669,20 @@ fn split(kind: GuestKind, n: u32, a: &GuestAllowance) -> Result<(u32, u32), Gues
 pub fn confirm_guests(grant: &Grant, adults: u32, children: u32) -> Result<GuestSplit, GuestError> {
     let (free_adults, paid_adults) = split(GuestKind::Adult, adults, &grant.adults)?;
     let (free_children, paid_children) = split(GuestKind::Child, children, &grant.children)?;
-    let mut total = Money::zero(grant.currency);
+    let mut amounts = Vec::new();
     if grant.cardholder_paid {
         if let Some(p) = grant.cardholder_price {
-            total = total.checked_add(p)?;
+            add_amount(&mut amounts, p)?;
         }
     }
     if paid_adults > 0 {
         if let Some(p) = grant.adults.price {
-            total = total.checked_add(p.checked_mul(paid_adults)?)?;
+            add_amount(&mut amounts, p.checked_mul(paid_adults)?)?;
         }
     }
     if paid_children > 0 {
         if let Some(p) = grant.children.price {
-            total = total.checked_add(p.checked_mul(paid_children)?)?;
+            add_amount(&mut amounts, p.checked_mul(paid_children)?)?;
         }
     }
     Ok(GuestSplit {
@@ -1655,7 +1691,7 @@ pub fn confirm_guests(grant: &Grant, adults: u32, children: u32) -> Result<Guest
         paid_adults,
         free_children,
         paid_children,
-        total,
+        amounts,
     })
 }
 

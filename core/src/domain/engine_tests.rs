@@ -1176,7 +1176,7 @@ fn confirm_guests_table() {
                 s.paid_adults,
                 s.free_children,
                 s.paid_children,
-                s.total.minor(),
+                s.primary(Currency::EUR).minor(),
             )
         });
         assert_eq!(got.map_err(|_| ()), *want, "{name}");
@@ -1190,8 +1190,84 @@ fn confirm_guests_table() {
             max: 3
         }
     );
-    let total = confirm_guests(&g, 0, 0).unwrap().total;
-    assert_eq!(total.amount_string(), "0.00");
+    let split = confirm_guests(&g, 0, 0).unwrap();
+    assert!(split.amounts.is_empty());
+    assert_eq!(split.primary(g.currency).amount_string(), "0.00");
+}
+
+#[test]
+fn mixed_currency_ruleset_is_chosen_by_its_cardholder_price_and_totals_per_currency() {
+    // R1: cardholder 30 EUR, adult guests 100 PLN each; R2: cardholder 140 PLN. At 4.00 PLN
+    // per EUR, 30 EUR = 120 PLN < 140 PLN: R1 is the cheapest paid, whatever its guests cost.
+    let mut a = rs(R1);
+    a.cardholder.free = None;
+    a.cardholder.paid = paid(3000, Limit::Unlimited);
+    a.adults = GuestTerms {
+        free: None,
+        paid: Some(PaidTerms {
+            price: Money::from_minor(10_000, Currency::PLN),
+            limit: Limit::Unlimited,
+        }),
+        max_per_entry: 3,
+    };
+    a.children = GuestTerms {
+        free: None,
+        paid: Some(PaidTerms {
+            price: Money::from_minor(1_500, Currency::JPY),
+            limit: Limit::Unlimited,
+        }),
+        max_per_entry: 2,
+    };
+    assert!(a.validate().is_empty(), "{:?}", a.validate());
+    let mut b = rs(R2);
+    b.cardholder.free = None;
+    b.cardholder.paid = Some(PaidTerms {
+        price: Money::from_minor(14_000, Currency::PLN),
+        limit: Limit::Unlimited,
+    });
+    b.bin_ranges[0].to = "599999".into();
+    let mut s = Scenario::new(vec![a, b]);
+    s.fx = FxTable::new([FxRate {
+        date: NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
+        base: Currency::EUR,
+        quote: Currency::PLN,
+        rate: "4.00".parse().unwrap(),
+    }]);
+    s.location.currency = Some(Currency::PLN);
+    let d = s.run();
+    assert_eq!(outcome(&d), Want::Paid(R1));
+    let g = d.grant().cloned().unwrap();
+    assert_eq!(g.currency, Currency::EUR);
+    assert_eq!(g.cardholder_price, Some(eur(3000)));
+    assert_eq!(
+        g.adults.price,
+        Some(Money::from_minor(10_000, Currency::PLN))
+    );
+
+    // Each price in its own currency: EUR for the cardholder, PLN and JPY for the guests.
+    let split = confirm_guests(&g, 2, 1).unwrap();
+    assert_eq!(
+        split.amounts,
+        vec![
+            eur(3000),
+            Money::from_minor(20_000, Currency::PLN),
+            Money::from_minor(1_500, Currency::JPY)
+        ]
+    );
+    assert_eq!(split.amount_in(Currency::PLN).minor(), 20_000);
+    assert_eq!(split.amount_in(Currency::USD).minor(), 0);
+    assert_eq!(split.primary(g.currency), eur(3000));
+    // Cardholder only: one currency.
+    assert_eq!(confirm_guests(&g, 0, 0).unwrap().amounts, vec![eur(3000)]);
+    // A free cardholder with paid guests: the guests' currency alone.
+    let mut free_ch = g.clone();
+    free_ch.cardholder_paid = false;
+    let split = confirm_guests(&free_ch, 1, 0).unwrap();
+    assert_eq!(
+        split.amounts,
+        vec![Money::from_minor(10_000, Currency::PLN)]
+    );
+    assert_eq!(split.primary(g.currency).currency(), Currency::PLN);
 }
 
 #[test]
@@ -1472,7 +1548,7 @@ mod props {
                     }
                     let price = ad.price.map_or(0, |p| p.minor());
                     let ch = if g.cardholder_paid { g.cardholder_price.unwrap().minor() } else { 0 };
-                    prop_assert_eq!(split.total.minor(), ch + price * split.paid_adults as i64);
+                    prop_assert_eq!(split.primary(g.currency).minor(), ch + price * split.paid_adults as i64);
                 } else {
                     prop_assert!(r.is_err());
                 }

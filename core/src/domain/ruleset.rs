@@ -419,8 +419,8 @@ impl Ruleset {
             .map(|d| minus_days(now, d))
     }
 
-    /// The currency of the ruleset's prices (cardholder, adults, children — validation keeps
-    /// them equal), else of its spend amount.
+    /// The ruleset's primary currency: of its first price (cardholder, adults, children;
+    /// each may differ), else of its spend amount.
     pub fn pricing_currency(&self) -> Option<Currency> {
         self.cardholder
             .paid
@@ -585,7 +585,7 @@ impl RulesetDraft {
     /// * `cardholder`: free and/or paid chosen; a paid option needs `price` (known currency,
     ///   amount > 0 with at most the currency's minor digits);
     /// * guests: `maxPerEntry` at least 1 when free or paid is chosen, 0 when neither;
-    /// * all prices of a ruleset in one currency;
+    /// * each price in its own currency (cardholder EUR and guests PLN is fine);
     /// * `childFreeUnderAge` 1..=17;
     /// * `spend`: amount > 0, known currency, `periodDays` 1..=3660, `mccs[i]` 4 digits,
     ///   `graceDays` at most 90.
@@ -697,12 +697,9 @@ impl RulesetDraft {
         };
         let mut more = Vec::new();
         validate_common(&ruleset, &mut more);
-        // A placeholder price has a made-up currency: drop the one-currency check then.
-        let placeholder_price = bad_fields.iter().any(|b| b.ends_with(".price"));
         errs.extend(more.into_iter().filter(|e| {
-            let on_bad_field = bad_fields.iter().any(|b| e.field.starts_with(b.as_str()));
-            let about_placeholder = placeholder_price && e.message.starts_with(ONE_CURRENCY);
-            !on_bad_field && !about_placeholder
+            // A placeholder stands in for a field already reported.
+            !bad_fields.iter().any(|b| e.field.starts_with(b.as_str()))
         }));
         if errs.is_empty() {
             Ok(ruleset)
@@ -711,8 +708,6 @@ impl RulesetDraft {
         }
     }
 }
-
-const ONE_CURRENCY: &str = "all prices of a ruleset use one currency";
 
 fn parse_money(m: &MoneyInput, path: &str, errs: &mut Vec<FieldError>) -> Option<Money> {
     let currency = match Currency::from_code(m.currency.trim()) {
@@ -958,25 +953,7 @@ fn validate_common(r: &Ruleset, errs: &mut Vec<FieldError>) {
         }
     }
 
-    // One currency for all prices.
-    let mut first: Option<(Currency, &str)> = None;
-    for (p, path) in [
-        (&r.cardholder.paid, "cardholder.paid.price.currency"),
-        (&r.adults.paid, "adults.paid.price.currency"),
-        (&r.children.paid, "children.paid.price.currency"),
-    ] {
-        if let Some(p) = p {
-            let c = p.price.currency();
-            match first {
-                None => first = Some((c, path)),
-                Some((fc, fpath)) if fc != c => errs.push(FieldError::new(
-                    path,
-                    format!("{ONE_CURRENCY} ({fc} at {fpath})"),
-                )),
-                _ => {}
-            }
-        }
-    }
+    // Each price has its own currency (the seed lets every paid option choose one).
 
     // Spend
     if let Some(s) = &r.spend {
@@ -1087,6 +1064,29 @@ pub(crate) mod tests {
         let j = serde_json::to_string(&r).unwrap();
         let back: Ruleset = serde_json::from_str(&j).unwrap();
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn each_price_keeps_its_own_currency() {
+        let mut d = draft();
+        d.adults.paid.as_mut().unwrap().price = mi("100", "PLN");
+        if let Some(p) = d.children.paid.as_mut() {
+            p.price = mi("1500", "JPY");
+        }
+        let r = d.build(Uuid::nil(), 1, t("2024-01-01T00:00:00Z")).unwrap();
+        assert_eq!(
+            r.cardholder.paid.as_ref().unwrap().price.currency(),
+            Currency::EUR
+        );
+        assert_eq!(
+            r.adults.paid.as_ref().unwrap().price,
+            Money::from_minor(10_000, Currency::PLN)
+        );
+        assert_eq!(r.pricing_currency(), Some(Currency::EUR));
+        // Stored JSON keeps each currency and reads back the same.
+        let back: Ruleset = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
+        assert!(r.validate().is_empty());
     }
 
     #[test]
@@ -1219,11 +1219,6 @@ pub(crate) mod tests {
                 "zero price",
                 |d| d.cardholder.paid.as_mut().unwrap().price = mi("0.00", "EUR"),
                 &["cardholder.paid.price.amount"],
-            ),
-            (
-                "mixed currencies",
-                |d| d.adults.paid.as_mut().unwrap().price = mi("100", "PLN"),
-                &["adults.paid.price.currency"],
             ),
             (
                 "zero free count",

@@ -4,12 +4,16 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DashboardFilter {
-    /// `YYYY-MM-DD`, UTC.
+    /// `YYYY-MM-DD`, a local day in the view's zone (see `tz`).
     pub from: Option<String>,
-    /// `YYYY-MM-DD`, UTC, inclusive.
+    /// `YYYY-MM-DD`, a local day in the view's zone, inclusive.
     pub until: Option<String>,
     pub location_id: Option<String>,
     pub service_code: Option<String>,
+    /// The viewer's zone (IANA) for a view over several locations; a view filtered to one
+    /// location uses that location's zone instead. Empty: UTC.
+    #[serde(default)]
+    pub tz: Option<String>,
 }
 
 /// Completed (not reversed) entries unless said otherwise.
@@ -21,12 +25,15 @@ pub struct DashboardData {
     pub adult_guests: u64,
     pub child_guests: u64,
     pub rejections: u64,
-    /// (`YYYY-MM-DD`, entries, guest entries)
+    /// (local `YYYY-MM-DD`, entries, guest entries)
     pub per_day: Vec<(String, u64, u64)>,
-    /// Entries per hour of day (UTC), 24 values.
+    /// Entries per local hour of day in `time_zone`, 24 values.
     pub per_hour: Vec<u64>,
     /// (reject code, count)
     pub rejections_by_code: Vec<(String, u64)>,
     /// (location name, entries), most first.
     pub top_locations: Vec<(String, u64)>,
+    /// The IANA zone whose local days and hours `per_day`, `per_hour` and the date filters use.
+    #[serde(default)]
+    pub time_zone: String,
 }

@@ -126,6 +126,14 @@ pub struct FleetTerminalDetail {
     pub device_model: Option<String>,
     pub oem: Option<String>,
     pub profile_id: Option<String>,
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    #[serde(default)]
+    pub onboarding_notes: Option<String>,
     pub location_id: Option<String>,
     pub location_name: Option<String>,
     pub pairing_status: String,
@@ -181,4 +189,114 @@ mod tests {
             "status=active&status=suspended&search=pax%201"
         );
     }
+}
+
+/// The period of a terminal's analytics as the form gives it (`YYYY-MM-DD` days, UTC, or
+/// RFC 3339 times); empty: the last 30 days by day.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FleetAnalyticsQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `day` (default), `week`, `month`.
+    pub interval: Option<String>,
+}
+
+/// Counts and amounts of a terminal's transactions (entries and collections) in a period or
+/// bucket; amounts in minor units (summed whatever their currency, as the fleet API does).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FleetStats {
+    pub count: u64,
+    pub successful: u64,
+    pub failed: u64,
+    pub volume_minor: i64,
+    pub fees_minor: i64,
+    pub settled_minor: i64,
+    pub average_minor: i64,
+    /// Percent of successful transactions, two decimals.
+    pub success_rate: f64,
+}
+
+/// A terminal's analytics (`GET /api/v1/admin/pos-terminals/{id}/analytics` in the panel).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FleetAnalyticsView {
+    pub from: i64,
+    pub to: i64,
+    pub interval: String,
+    pub summary: FleetStats,
+    pub last_transaction_at: Option<i64>,
+    pub days_since_last_transaction: Option<i64>,
+    /// `(bucket start, stats)`.
+    pub series: Vec<(i64, FleetStats)>,
+    /// `(channel, stats)`.
+    pub by_channel: Vec<(String, FleetStats)>,
+}
+
+/// A collection session (`prepare-collection`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetCollection {
+    /// `sess_<uuid>`
+    pub id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub reference: Option<String>,
+    pub description: Option<String>,
+    /// `pending`, `completed`, `expired`, `cancelled` (a pending one past `expires_at` shows
+    /// as `expired`).
+    pub status: String,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+/// The terminal-ID inventory screen's filter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FleetInventoryFilter {
+    /// Processor code (`proc_…` or the bare code); empty: the first known processor.
+    pub processor: Option<String>,
+    /// `available`, `reserved`, `assigned`, `retired`.
+    pub status: Option<String>,
+    pub search: Option<String>,
+    pub page: Option<u64>,
+}
+
+/// One processor terminal ID of the inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetInventoryItem {
+    /// `inv_<uuid>`
+    pub id: String,
+    pub processor_code: String,
+    pub terminal_code: String,
+    /// The effective status (an expired reservation is `available`).
+    pub status: String,
+    pub reserved_until: Option<i64>,
+    /// `term_<uuid>` of the terminal it is reserved for or assigned to.
+    pub terminal_id: Option<String>,
+    pub assigned_at: Option<i64>,
+    pub batch_id: Option<String>,
+    pub notes: Option<String>,
+    pub retired_reason: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FleetInventoryPage {
+    pub items: Vec<FleetInventoryItem>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+    /// The processor listed (its code).
+    pub processor: String,
+    /// Every known processor (the filter's and the import's choices).
+    pub processors: Vec<FleetProcessor>,
+}
+
+/// What an import of processor terminal IDs did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FleetImportResult {
+    pub imported: u64,
+    pub duplicates: u64,
+    pub failed: u64,
+    pub failed_ids: Vec<String>,
 }

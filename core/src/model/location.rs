@@ -86,7 +86,8 @@ pub struct ValidLocation {
     pub cooldown_minutes: Option<i32>,
     pub capacity: Option<i32>,
     pub stay_minutes: i32,
-    pub time_zone: String,
+    /// `None`: not given, the server takes the country's zone.
+    pub time_zone: Option<String>,
     pub tenant_id: Option<String>,
 }
 
@@ -193,11 +194,14 @@ impl LocationInput {
                 }
             },
         };
-        let time_zone = opt(&self.time_zone).unwrap_or_else(|| "UTC".to_owned());
-        let tz_ok = time_zone.len() <= 64
-            && time_zone
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
+        // Only the shape here (the browser has no zone database); the server checks the name
+        // against the IANA list and, when it is absent, takes the country's zone.
+        let time_zone = opt(&self.time_zone);
+        let tz_ok = time_zone.as_ref().is_none_or(|z| {
+            z.len() <= 64
+                && z.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+        });
         if !tz_ok {
             errors.push(FieldError::new(
                 "time_zone",
@@ -245,7 +249,7 @@ mod tests {
         assert_eq!(v.name, "Gate A");
         assert_eq!(v.country, "POL");
         assert_eq!(v.cooldown_minutes, Some(15));
-        assert_eq!(v.time_zone, "UTC");
+        assert_eq!(v.time_zone, None);
         assert_eq!(v.stay_minutes, DEFAULT_STAY_MINUTES);
     }
 

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 /// The list's filters, all optional strings so that they round-trip through a URL query.
-/// Dates are `YYYY-MM-DD` (UTC days, `until` inclusive).
+/// Dates are `YYYY-MM-DD`, local days in the view's zone (`until` inclusive): the zone of the
+/// location filtered to, else `tz`, else UTC.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OperationFilter {
     pub country: Option<String>,
@@ -19,6 +20,10 @@ pub struct OperationFilter {
     pub last4: Option<String>,
     pub terminal: Option<String>,
     pub ica: Option<String>,
+    /// The viewer's IANA zone for a view over several locations (ignored when `location_id`
+    /// is given: that location's zone applies).
+    #[serde(default)]
+    pub tz: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -44,6 +49,7 @@ impl OperationFilter {
             ("last4", &self.last4),
             ("terminal", &self.terminal),
             ("ica", &self.ica),
+            ("tz", &self.tz),
         ] {
             if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
                 out.push((k, v.trim().to_owned()));
@@ -77,6 +83,7 @@ impl OperationFilter {
             last4: n(&self.last4),
             terminal: n(&self.terminal),
             ica: n(&self.ica),
+            tz: n(&self.tz),
             page: self.page,
             page_size: self.page_size,
         }
@@ -131,8 +138,14 @@ pub struct OperationView {
     pub paid_adult_guests: i32,
     pub free_child_guests: i32,
     pub paid_child_guests: i32,
+    /// The entry's amount in `currency`: all of it, unless `amounts` lists several currencies
+    /// (then the first of them).
     pub total_minor: i64,
     pub currency: Option<String>,
+    /// What the entry cost, one amount per currency (each price of a ruleset has its own
+    /// currency: cardholder EUR, guests PLN); empty when free.
+    #[serde(default)]
+    pub amounts: Vec<AmountView>,
     /// An offline entry recorded although the card had no entry left (the terminal had already
     /// let the cardholder in).
     pub over_limit: bool,
@@ -150,6 +163,28 @@ pub struct OperationView {
     /// export only; the details screen lists the calls in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquirer: Option<String>,
+    /// When it happened on the view's local clock, with the UTC offset
+    /// (`2026-01-15 00:30:00+01:00`); filled by the list and the details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_local: Option<String>,
+}
+
+/// An amount in one currency, in its minor units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmountView {
+    pub currency: String,
+    pub amount_minor: i64,
+}
+
+impl AmountView {
+    /// `25.00 EUR`.
+    pub fn display(&self) -> String {
+        format!(
+            "{} {}",
+            fmt_minor(self.amount_minor, currency_digits(&self.currency)),
+            self.currency
+        )
+    }
 }
 
 /// The details screen: the operation and what the caller may do with it.

@@ -420,3 +420,240 @@ async fn fleet_pages_render_on_the_server() {
         app.finish().await;
     }
 }
+
+/// What used to exist only in the fleet REST API, through the panel's server functions:
+/// descriptive fields, analytics, the terminal-ID inventory (import, list, reserve, assign,
+/// release, retire) and collection sessions; each refused to a non-admin.
+#[tokio::test]
+async fn details_analytics_inventory_and_collections_from_the_panel() {
+    for app in TestApp::each().await {
+        let db = app.db.name();
+        let admin = app.admin_cookie().await;
+        let id = terminal_id(&app, &admin, demo::READY_TERMINAL).await;
+        let user = app
+            .session_cookie("user@demo.example", &app.others_password)
+            .await;
+
+        // Descriptive fields: set, then cleared by an empty field; others kept.
+        let (s, body) = call(
+            &app,
+            &admin,
+            "details",
+            &[
+                ("id", &id),
+                ("terminal_name", "Gate 7"),
+                ("device_model", "PAX A920"),
+                ("contact_email", "ops@lounge.example"),
+                ("onboarding_notes", "wall mount"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{db}: {body}");
+        let (_, d) = call(&app, &admin, "get", &[("id", &id)]).await;
+        assert_eq!(d["terminal_name"], "Gate 7", "{d}");
+        assert_eq!(d["device_model"], "PAX A920", "{d}");
+        assert_eq!(d["contact_email"], "ops@lounge.example", "{d}");
+        assert_eq!(d["onboarding_notes"], "wall mount", "{d}");
+        let (s, _) = call(
+            &app,
+            &admin,
+            "details",
+            &[
+                ("id", &id),
+                ("terminal_name", ""),
+                ("device_model", "PAX A920"),
+                ("contact_email", "ops@lounge.example"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, d) = call(&app, &admin, "get", &[("id", &id)]).await;
+        assert_eq!(d["terminal_name"], Value::Null, "{d}");
+        assert_eq!(d["device_model"], "PAX A920", "{d}");
+        // The form sends every field: one left empty is cleared.
+        assert_eq!(d["onboarding_notes"], Value::Null, "{d}");
+        let long = "5".repeat(40);
+        let (s, bad) = call(
+            &app,
+            &admin,
+            "details",
+            &[("id", &id), ("contact_phone", &long)],
+        )
+        .await;
+        assert!(!s.is_success(), "{db}: {bad}");
+        assert_eq!(bad["Validation"][0]["field"], "contact_phone", "{bad}");
+
+        // Analytics: the default period (30 days by day).
+        let (s, a) = call(&app, &admin, "analytics", &[("id", &id)]).await;
+        assert_eq!(s, StatusCode::OK, "{db}: {a}");
+        assert_eq!(a["interval"], "day", "{a}");
+        assert_eq!(a["series"].as_array().unwrap().len(), 30, "{a}");
+        assert!(a["summary"]["count"].is_u64(), "{a}");
+
+        // Inventory: import two IDs, list, reserve one for the terminal, assign, release.
+        let (s, r) = call(
+            &app,
+            &admin,
+            "inventory/import",
+            &[
+                ("processor", "upsl"),
+                ("terminal_ids", "2UP10001\n2UP10002, id!"),
+                ("batch_reference", "batch-1"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{db}: {r}");
+        assert_eq!(r["imported"], 2, "{r}");
+        assert_eq!(r["failed_ids"], serde_json::json!(["id!"]), "{r}");
+        let (s, listed) = call(
+            &app,
+            &admin,
+            "inventory",
+            &[
+                ("filter[processor]", "upsl"),
+                ("filter[status]", "available"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{db}: {listed}");
+        assert_eq!(listed["processor"], "upsl");
+        assert_eq!(listed["total"], 2, "{listed}");
+        let (s, item) = call(
+            &app,
+            &admin,
+            "inventory/reserve",
+            &[("id", &id), ("processor_code", "upsl")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{db}: {item}");
+        assert_eq!(item["status"], "reserved", "{item}");
+        assert_eq!(item["terminal_id"], id.as_str(), "{item}");
+        let inv = item["id"].as_str().unwrap().to_owned();
+        let (s, body) = call(
+            &app,
+            &admin,
+            "inventory/assign",
+            &[("id", &id), ("inventory_id", &inv)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{db}: {body}");
+        let (_, d) = call(&app, &admin, "get", &[("id", &id)]).await;
+        assert!(
+            d["processors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["processor_terminal_id"] == item["terminal_code"]),
+            "the assigned ID is a mapping: {d}"
+        );
+        let (s, body) = call(&app, &admin, "inventory/release", &[("inventory_id", &inv)]).await;
+        assert_eq!(s, StatusCode::OK, "{db}: {body}");
+        let (s, bad) = call(&app, &admin, "inventory/retire", &[("inventory_id", &inv)]).await;
+        assert!(!s.is_success(), "a reason is required: {bad}");
+        let (s, body) = call(
+            &app,
+            &admin,
+            "inventory/retire",
+            &[("inventory_id", &inv), ("reason", "damaged")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{db}: {body}");
+        let (_, listed) = call(
+            &app,
+            &admin,
+            "inventory",
+            &[("filter[processor]", "upsl"), ("filter[status]", "retired")],
+        )
+        .await;
+        assert_eq!(listed["total"], 1, "{listed}");
+
+        // Collections need an assigned terminal.
+        let (s, _) = call(
+            &app,
+            &admin,
+            "assign",
+            &[
+                ("id", &id),
+                ("business_id", "biz-1"),
+                ("business_name", "Lounge Ltd"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, bad) = call(
+            &app,
+            &admin,
+            "collections/prepare",
+            &[("id", &id), ("amount", "lots"), ("currency", "NGN")],
+        )
+        .await;
+        assert!(!s.is_success(), "{bad}");
+        assert_eq!(bad["Validation"][0]["field"], "amount", "{bad}");
+        let (s, c) = call(
+            &app,
+            &admin,
+            "collections/prepare",
+            &[
+                ("id", &id),
+                ("amount", "25.00"),
+                ("currency", "ngn"),
+                ("reference", "ref-1"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{db}: {c}");
+        assert_eq!(c["amount_minor"], 2500, "{c}");
+        assert_eq!(c["currency"], "NGN", "{c}");
+        assert_eq!(c["status"], "pending", "{c}");
+        let (_, list) = call(&app, &admin, "collections", &[("id", &id)]).await;
+        assert_eq!(list[0]["id"], c["id"], "{list}");
+        assert_eq!(list[0]["reference"], "ref-1", "{list}");
+
+        // Admin only.
+        for (endpoint, form) in [
+            ("details", vec![("id", id.as_str()), ("terminal_name", "X")]),
+            ("analytics", vec![("id", id.as_str())]),
+            ("collections", vec![("id", id.as_str())]),
+            (
+                "collections/prepare",
+                vec![("id", id.as_str()), ("amount", "1.00")],
+            ),
+            ("inventory", vec![]),
+            (
+                "inventory/import",
+                vec![("processor", "upsl"), ("terminal_ids", "2UP10009")],
+            ),
+            (
+                "inventory/reserve",
+                vec![("id", id.as_str()), ("processor_code", "upsl")],
+            ),
+            (
+                "inventory/retire",
+                vec![("inventory_id", inv.as_str()), ("reason", "x")],
+            ),
+        ] {
+            let (s, body) = call(&app, &user, endpoint, &form).await;
+            assert!(
+                s.is_client_error() || s.is_server_error(),
+                "{db} {endpoint}"
+            );
+            assert_eq!(body, Value::from("Forbidden"), "{db} {endpoint}");
+        }
+        // The pages render on the server.
+        let (s, html) = page(&app, &admin, &format!("/fleet/{id}")).await;
+        assert_eq!(s, StatusCode::OK);
+        for part in [
+            "fleet-details-form",
+            "fleet-analytics",
+            "fleet-collection-form",
+            "fleet-reserve-form",
+        ] {
+            assert!(html.contains(part), "{db}: {part}");
+        }
+        let (s, html) = page(&app, &admin, "/fleet/inventory?processor=upsl").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("inventory-table"), "{db}: {html}");
+        assert!(html.contains("2UP10001"), "{db}: {html}");
+        app.finish().await;
+    }
+}

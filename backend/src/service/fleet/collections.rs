@@ -164,6 +164,33 @@ pub async fn prepare(
     Ok(session)
 }
 
+/// The terminal's most recent collection sessions (newest first, at most `limit`), for the
+/// panel's terminal screen. A pending session past its expiry reads as `expired`.
+pub async fn recent(
+    b: &Backend,
+    p: &Principal,
+    raw_terminal: &str,
+    limit: u64,
+) -> FleetResult<Vec<collection_sessions::Model>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    support::require(p)?;
+    let t = support::find_terminal(&b.db, raw_terminal).await?;
+    let now = b.now_ms();
+    let mut rows = collection_sessions::Entity::find()
+        .filter(collection_sessions::Column::TerminalId.eq(t.id))
+        .order_by_desc(collection_sessions::Column::CreatedAt)
+        .order_by_desc(collection_sessions::Column::Id)
+        .limit(limit.clamp(1, 100))
+        .all(&b.db)
+        .await?;
+    for r in &mut rows {
+        if r.status == "pending" && r.expires_at <= now {
+            r.status = "expired".into();
+        }
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

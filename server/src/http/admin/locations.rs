@@ -48,6 +48,21 @@ pub async fn services(ApiCaller(b, p): ApiCaller) -> ApiResult<Json<Vec<ServiceV
     Ok(Json(locations::services(&b, &p).await?))
 }
 
+/// List time zones
+///
+/// The IANA zones a location may choose (`time_zone`), sorted; a location created without one
+/// gets its country's zone.
+#[utoipa::path(get, path = "/api/v1/admin/time-zones", tag = "admin", operation_id = "list_time_zones",
+    responses(
+        (status = 200, description = "IANA zone names, e.g. Europe/Warsaw", body = Vec<String>),
+        (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
+        (status = 403, description = "consent_required: the current documents must be accepted first", body = ApiErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn time_zones(ApiCaller(_b, p): ApiCaller) -> ApiResult<Json<Vec<String>>> {
+    Ok(Json(backend::service::zones::names(&p)))
+}
+
 /// Get a location
 #[utoipa::path(get, path = "/api/v1/admin/locations/{id}", tag = "admin", operation_id = "get_location",
     params(("id" = String, Path, description = "Location id")),

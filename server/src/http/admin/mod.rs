@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
             get(locations::list).post(locations::create),
         )
         .route("/api/v1/admin/services", get(locations::services))
+        .route("/api/v1/admin/time-zones", get(locations::time_zones))
         .route("/api/v1/admin/bin-ranges", get(data::list_bins))
         .route("/api/v1/admin/bin-ranges/import", post(data::import_bins))
         .route("/api/v1/admin/fx-rates", get(data::list_fx))

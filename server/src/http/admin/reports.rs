@@ -27,6 +27,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use backend::service::auth::{self, SessionKind, COOKIE_NAME};
 use backend::service::reports::{self, CardPages, OperationPages};
+use backend::tz::Tz;
 use backend::{Backend, Principal, ServiceError};
 use serde::Deserialize;
 use std::io::{self, Read};
@@ -122,6 +123,9 @@ pub enum Cell {
     Money(i64, u32),
     /// Epoch ms, shown as date and time (UTC).
     Time(i64),
+    /// Epoch ms and the zone's UTC offset then (ms): the local date and time, in CSV with
+    /// the offset (`2026-01-15 00:30:00+01:00`), in XLSX as the local wall time.
+    LocalTime(i64, i64),
     /// Epoch ms of a UTC day, shown as a date.
     Day(i64),
 }
@@ -132,10 +136,6 @@ fn text(s: impl Into<String>) -> Cell {
 
 fn opt_text(s: &Option<String>) -> Cell {
     s.as_ref().map(|s| text(s.clone())).unwrap_or(Cell::Empty)
-}
-
-fn opt_time(t: Option<i64>) -> Cell {
-    t.map(Cell::Time).unwrap_or(Cell::Empty)
 }
 
 fn fmt_time(ms: i64, pattern: &str) -> String {
@@ -165,6 +165,16 @@ impl Cell {
             Cell::Money(m, d) => fmt_minor(*m, *d),
             Cell::Time(ms) => fmt_time(*ms, "%Y-%m-%d %H:%M:%S"),
             Cell::Day(ms) => fmt_time(*ms, "%Y-%m-%d"),
+            Cell::LocalTime(ms, off) => {
+                let sign = if *off < 0 { '-' } else { '+' };
+                let m = off.unsigned_abs() / 60_000;
+                format!(
+                    "{}{sign}{:02}:{:02}",
+                    fmt_time(ms + off, "%Y-%m-%d %H:%M:%S"),
+                    m / 60,
+                    m % 60
+                )
+            }
         }
     }
 }
@@ -209,102 +219,121 @@ mod csv_injection_tests {
     }
 }
 
-/// A report column: its header and how a row fills its cell. One table per report, so a
-/// header cannot drift from its cell.
-pub type Column<R> = (&'static str, fn(&R) -> Cell);
-
-fn money_digits(o: &OperationView) -> u32 {
-    o.currency.as_deref().map(currency_digits).unwrap_or(2)
-}
+/// A report column: its header and how a row fills its cell (times in the report's zone).
+/// One table per report, so a header cannot drift from its cell.
+pub type Column<R> = (&'static str, fn(&R, Tz) -> Cell);
 
 fn headers<R>(columns: &[Column<R>]) -> Vec<String> {
     columns.iter().map(|(h, _)| (*h).to_owned()).collect()
 }
 
-fn cells<R>(columns: &[Column<R>], row: &R) -> Vec<Cell> {
-    columns.iter().map(|(_, cell)| cell(row)).collect()
+fn cells<R>(columns: &[Column<R>], row: &R, zone: Tz) -> Vec<Cell> {
+    columns.iter().map(|(_, cell)| cell(row, zone)).collect()
+}
+
+fn money_digits(o: &OperationView) -> u32 {
+    o.currency.as_deref().map(currency_digits).unwrap_or(2)
+}
+
+/// A local date and time: epoch ms with the zone's UTC offset then.
+fn local(ms: i64, zone: Tz) -> Cell {
+    Cell::LocalTime(ms, backend::tz::offset_ms(zone, ms))
+}
+
+fn opt_local(ms: Option<i64>, zone: Tz) -> Cell {
+    ms.map(|ms| local(ms, zone)).unwrap_or(Cell::Empty)
 }
 
 /// The detailed operations report: every column of the seed's operation details.
 pub const DETAILED: &[Column<OperationView>] = &[
-    ("Operation ID", |o| text(&o.id)),
-    ("Type", |o| text(&o.op_type)),
-    ("Status", |o| text(&o.status)),
-    ("Masked PAN", |o| text(&o.masked_pan)),
-    ("BIN", |o| text(&o.bin)),
-    ("Last 4", |o| text(&o.last4)),
-    ("Terminal", |o| opt_text(&o.terminal_serial)),
-    ("Location ID", |o| opt_text(&o.location_id)),
-    ("Location", |o| opt_text(&o.location_name)),
-    ("Service", |o| opt_text(&o.service_code)),
-    ("Country", |o| opt_text(&o.country)),
-    ("ICA ID", |o| opt_text(&o.ica)),
-    ("ICA name", |o| opt_text(&o.ica_name)),
-    ("Product", |o| opt_text(&o.product_code)),
-    ("Payment", |o| text(&o.entry_mode)),
-    ("Ruleset ID", |o| opt_text(&o.ruleset_id)),
-    ("Ruleset version", |o| {
+    ("Operation ID", |o, _| text(&o.id)),
+    ("Type", |o, _| text(&o.op_type)),
+    ("Status", |o, _| text(&o.status)),
+    ("Masked PAN", |o, _| text(&o.masked_pan)),
+    ("BIN", |o, _| text(&o.bin)),
+    ("Last 4", |o, _| text(&o.last4)),
+    ("Terminal", |o, _| opt_text(&o.terminal_serial)),
+    ("Location ID", |o, _| opt_text(&o.location_id)),
+    ("Location", |o, _| opt_text(&o.location_name)),
+    ("Service", |o, _| opt_text(&o.service_code)),
+    ("Country", |o, _| opt_text(&o.country)),
+    ("ICA ID", |o, _| opt_text(&o.ica)),
+    ("ICA name", |o, _| opt_text(&o.ica_name)),
+    ("Product", |o, _| opt_text(&o.product_code)),
+    ("Payment", |o, _| text(&o.entry_mode)),
+    ("Ruleset ID", |o, _| opt_text(&o.ruleset_id)),
+    ("Ruleset version", |o, _| {
         o.ruleset_version
             .map(|v| Cell::Int(v.into()))
             .unwrap_or(Cell::Empty)
     }),
-    ("Reject error code", |o| opt_text(&o.reject_code)),
-    ("Card auth response code", |o| {
+    ("Reject error code", |o, _| opt_text(&o.reject_code)),
+    ("Card auth response code", |o, _| {
         opt_text(&o.card_auth_response_code)
     }),
-    ("Paid cardholder", |o| Cell::Bool(o.cardholder_paid)),
-    ("Free adult guests", |o| {
+    ("Paid cardholder", |o, _| Cell::Bool(o.cardholder_paid)),
+    ("Free adult guests", |o, _| {
         Cell::Int(o.free_adult_guests.into())
     }),
-    ("Paid adult guests", |o| {
+    ("Paid adult guests", |o, _| {
         Cell::Int(o.paid_adult_guests.into())
     }),
-    ("Free children guests", |o| {
+    ("Free children guests", |o, _| {
         Cell::Int(o.free_child_guests.into())
     }),
-    ("Paid children guests", |o| {
+    ("Paid children guests", |o, _| {
         Cell::Int(o.paid_child_guests.into())
     }),
-    ("Amount", |o| Cell::Money(o.total_minor, money_digits(o))),
-    ("Currency", |o| opt_text(&o.currency)),
-    ("Over limit", |o| Cell::Bool(o.over_limit)),
-    ("Requested date", |o| Cell::Time(o.requested_at)),
-    ("Entry date", |o| Cell::Time(o.occurred_at)),
-    ("Confirmed date", |o| opt_time(o.confirmed_at)),
-    ("Last change date", |o| Cell::Time(o.updated_at)),
-    ("Reversed at", |o| opt_time(o.reversed_at)),
-    ("Reversed by", |o| opt_text(&o.reversed_by)),
-    ("Reversed reason", |o| opt_text(&o.reversal_reason)),
-    ("Acquirer calls", |o| opt_text(&o.acquirer)),
+    ("Amount", |o, _| Cell::Money(o.total_minor, money_digits(o))),
+    ("Currency", |o, _| opt_text(&o.currency)),
+    ("Over limit", |o, _| Cell::Bool(o.over_limit)),
+    ("Requested date", |o, zone| local(o.requested_at, zone)),
+    ("Entry date", |o, zone| local(o.occurred_at, zone)),
+    ("Confirmed date", |o, zone| opt_local(o.confirmed_at, zone)),
+    ("Last change date", |o, zone| local(o.updated_at, zone)),
+    ("Reversed at", |o, zone| opt_local(o.reversed_at, zone)),
+    ("Reversed by", |o, _| opt_text(&o.reversed_by)),
+    ("Reversed reason", |o, _| opt_text(&o.reversal_reason)),
+    ("Time zone", |_, zone| text(zone.name())),
+    ("Amounts", |o, _| {
+        text(
+            o.amounts
+                .iter()
+                .map(|a| a.display())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }),
+    ("Acquirer calls", |o, _| opt_text(&o.acquirer)),
 ];
 
 /// The enrolled-cards report: one row per card × ruleset it falls under.
 pub const CARDS: &[Column<CardReportRow>] = &[
-    ("Masked PAN", |r| text(&r.card.masked_pan)),
-    ("Hash", |r| text(&r.card.pan_hash)),
-    ("AREF", |r| text(&r.card.aref)),
-    ("ICA", |r| text(&r.card.ica)),
-    ("Issuer name", |r| opt_text(&r.card.issuer_name)),
-    ("Product", |r| text(&r.card.product_code)),
-    ("Enrollment date", |r| Cell::Time(r.card.enrolled_at)),
-    ("Available free entries", |r| {
+    ("Masked PAN", |r, _| text(&r.card.masked_pan)),
+    ("Hash", |r, _| text(&r.card.pan_hash)),
+    ("AREF", |r, _| text(&r.card.aref)),
+    ("ICA", |r, _| text(&r.card.ica)),
+    ("Issuer name", |r, _| opt_text(&r.card.issuer_name)),
+    ("Product", |r, _| text(&r.card.product_code)),
+    ("Enrollment date", |r, _| Cell::Time(r.card.enrolled_at)),
+    ("Available free entries", |r, _| {
         entries_left(r.visits.as_ref().map(|v| v.free_available))
     }),
-    ("Available paid entries", |r| {
+    ("Available paid entries", |r, _| {
         entries_left(r.visits.as_ref().map(|v| v.paid_available))
     }),
-    ("Ruleset ID", |r| {
+    ("Ruleset ID", |r, _| {
         r.visits
             .as_ref()
             .map_or(Cell::Empty, |v| text(&v.ruleset_id))
     }),
-    ("Ruleset", |r| {
+    ("Ruleset", |r, _| {
         r.visits.as_ref().map_or(Cell::Empty, |v| {
             text(format!("{} v{}", v.ruleset_name, v.ruleset_version))
         })
     }),
-    ("Status", |r| text(&r.card.status)),
-    ("Card ID", |r| text(&r.card.id)),
+    ("Status", |r, _| text(&r.card.status)),
+    ("Card ID", |r, _| text(&r.card.id)),
 ];
 
 /// Entries left: a number, `unlimited`, or empty when no ruleset applies.
@@ -327,14 +356,16 @@ enum Source {
 impl Source {
     async fn next(&mut self) -> Result<Option<Vec<Vec<Cell>>>, ServiceError> {
         Ok(match self {
-            Source::Operations(p) => p
-                .next_page()
-                .await?
-                .map(|rows| rows.iter().map(|o| cells(DETAILED, o)).collect()),
+            Source::Operations(p) => {
+                let zone = p.zone;
+                p.next_page()
+                    .await?
+                    .map(|rows| rows.iter().map(|o| cells(DETAILED, o, zone)).collect())
+            }
             Source::Cards(p) => p
                 .next_page()
                 .await?
-                .map(|rows| rows.iter().map(|r| cells(CARDS, r)).collect()),
+                .map(|rows| rows.iter().map(|r| cells(CARDS, r, Tz::UTC)).collect()),
             Source::Rows(r) => r.take(),
         })
     }
@@ -562,7 +593,12 @@ fn write_xlsx(
                             let f = if *d == 3 { &money3 } else { &money2 };
                             ws.write_number_with_format(row, c, v, f).map_err(err)?;
                         }
-                        Cell::Time(ms) | Cell::Day(ms) => {
+                        Cell::Time(_) | Cell::Day(_) | Cell::LocalTime(..) => {
+                            let ms = match cell {
+                                Cell::LocalTime(ms, off) => ms + off,
+                                Cell::Time(ms) | Cell::Day(ms) => *ms,
+                                _ => 0,
+                            };
                             let dt =
                                 ExcelDateTime::from_timestamp(ms.div_euclid(1000)).map_err(err)?;
                             let f = if matches!(cell, Cell::Day(_)) {
@@ -603,6 +639,7 @@ fn write_xlsx(
 fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell>>) {
     let mut headers: Vec<String> = [
         "Day",
+        "Time zone",
         "Location ID",
         "Location",
         "Service",
@@ -618,12 +655,14 @@ fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell>>) {
     .collect();
     headers.extend(r.currencies.iter().map(|c| format!("Amount {c}")));
     let digits: Vec<u32> = r.currencies.iter().map(|c| currency_digits(c)).collect();
+    let zone = r.zone.name();
     let rows = r
         .rows
         .into_iter()
         .map(|s| {
             let mut cells = vec![
                 Cell::Day(s.day_ms),
+                text(zone),
                 opt_text(&s.location_id),
                 opt_text(&s.location_name),
                 opt_text(&s.service_code),

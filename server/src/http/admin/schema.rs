@@ -261,9 +261,10 @@ pub struct OperationFilter {
     pub status: Option<String>,
     /// ONLINE or OFFLINE.
     pub op_type: Option<String>,
-    /// `YYYY-MM-DD` (UTC day).
+    /// `YYYY-MM-DD`, a local day in the view's zone (the filtered location's, else `tz`,
+    /// else UTC).
     pub from: Option<String>,
-    /// `YYYY-MM-DD` (UTC day, inclusive).
+    /// `YYYY-MM-DD`, a local day in the view's zone, inclusive.
     pub until: Option<String>,
     /// A piece of the masked PAN (`543210******1234`), matched as a substring.
     pub masked_pan: Option<String>,
@@ -272,6 +273,9 @@ pub struct OperationFilter {
     /// Terminal serial number.
     pub terminal: Option<String>,
     pub ica: Option<String>,
+    /// IANA zone of a view over several locations (e.g. Europe/Warsaw); ignored when
+    /// `location_id` is given (that location's zone applies). Default UTC.
+    pub tz: Option<String>,
 }
 
 /// One operation (an entry request and its outcome); never a clear PAN.
@@ -398,12 +402,15 @@ pub struct ReversalInput {
 #[derive(Debug, Default, Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DashboardFilter {
-    /// `YYYY-MM-DD`, UTC.
+    /// `YYYY-MM-DD`, a local day in the view's zone.
     pub from: Option<String>,
-    /// `YYYY-MM-DD`, UTC, inclusive.
+    /// `YYYY-MM-DD`, a local day in the view's zone, inclusive.
     pub until: Option<String>,
     pub location_id: Option<String>,
     pub service_code: Option<String>,
+    /// IANA zone of a view over several locations; ignored when `location_id` is given (that
+    /// location's zone applies). Default UTC.
+    pub tz: Option<String>,
 }
 
 /// The traffic dashboard: completed (not reversed) entries unless said otherwise.
@@ -415,14 +422,16 @@ pub struct DashboardData {
     pub adult_guests: u64,
     pub child_guests: u64,
     pub rejections: u64,
-    /// `[day (YYYY-MM-DD), entries, guest entries]` per day.
+    /// `[local day (YYYY-MM-DD), entries, guest entries]` per day.
     pub per_day: Vec<(String, u64, u64)>,
-    /// Entries per hour of day (UTC), 24 values.
+    /// Entries per local hour of day in `time_zone`, 24 values.
     pub per_hour: Vec<u64>,
     /// `[reject code, count]`.
     pub rejections_by_code: Vec<(String, u64)>,
     /// `[location name, entries]`, most first.
     pub top_locations: Vec<(String, u64)>,
+    /// The IANA zone of the days and hours above and of the date filters.
+    pub time_zone: String,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,7 +651,8 @@ pub struct LocationInput {
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
     pub stay_minutes: Option<String>,
-    /// IANA time zone, e.g. Europe/Warsaw.
+    /// IANA time zone, e.g. Europe/Warsaw (see `GET /api/v1/admin/time-zones`); absent: the
+    /// country's zone (POL → Europe/Warsaw; UTC for a country without one).
     #[serde(default)]
     pub time_zone: Option<String>,
     /// The owning service provider (Admin only; a service provider's own tenant otherwise).

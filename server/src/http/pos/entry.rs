@@ -203,9 +203,11 @@ pub async fn confirm_entry(
         ConfirmOutcome::Completed {
             access_id,
             split,
+            currency,
             remaining_free,
             remaining_paid,
-        } => json!({
+        } => {
+            let mut body = json!({
             "status": "COMPLETED",
             "accessId": access_id,
             "cardholderPaid": split.cardholder_paid,
@@ -213,9 +215,16 @@ pub async fn confirm_entry(
             "paidAdultGuests": split.paid_adults,
             "freeChildGuests": split.free_children,
             "paidChildGuests": split.paid_children,
-            "total": money(split.total),
+            "total": money(split.primary(currency)),
             "remainingVisits": {"free": remaining_free, "paid": remaining_paid},
-        }),
+            });
+            // Prices in several currencies (cardholder EUR, guests PLN): `total` is the first,
+            // `totals` lists every currency's amount (an addition to the POS contract's shape).
+            if split.amounts.len() > 1 {
+                body["totals"] = json!(split.amounts.iter().map(|m| money(*m)).collect::<Vec<_>>());
+            }
+            body
+        }
     }))
 }
 
