@@ -370,6 +370,7 @@ async fn seed_history<C: sea_orm::ConnectionTrait>(
             decision_json: Set(None),
             confirm_claim: Set(None),
             reserved_guests: Set(0),
+            offline_policy_breach: Set(None),
         }
         .insert(db)
         .await?;

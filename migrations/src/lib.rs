@@ -18,6 +18,8 @@ mod m0008_tenants_users;
 mod m0009_enrolments;
 mod m0011_ruleset_owner;
 mod m0012_location_capacity;
+mod m0013_pos_messages;
+mod m0014_offline_policy;
 
 pub struct Migrator;
 
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_enrolments::Migration),
             Box::new(m0011_ruleset_owner::Migration),
             Box::new(m0012_location_capacity::Migration),
+            Box::new(m0013_pos_messages::Migration),
+            Box::new(m0014_offline_policy::Migration),
         ]
     }
 }

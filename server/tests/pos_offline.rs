@@ -1075,5 +1075,6 @@ fn operation_row(pan_hash: &str, at: i64) -> operations::ActiveModel {
         decision_json: Set(None),
         confirm_claim: Set(None),
         reserved_guests: Set(0),
+        offline_policy_breach: Set(None),
     }
 }

@@ -83,6 +83,8 @@ pub async fn create_location(
     capacity: Option<String>,
     stay_minutes: Option<String>,
     time_zone: Option<String>,
+    offline_allowed: Option<String>,
+    offline_max_per_card_per_day: Option<String>,
     tenant_id: Option<String>,
 ) -> Result<LocationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
@@ -97,6 +99,8 @@ pub async fn create_location(
         capacity,
         stay_minutes,
         time_zone,
+        offline_allowed,
+        offline_max_per_card_per_day,
         tenant_id,
     };
     let loc = locations::create(&b, &p, &input).await?;
@@ -117,6 +121,8 @@ pub async fn update_location(
     capacity: Option<String>,
     stay_minutes: Option<String>,
     time_zone: Option<String>,
+    offline_allowed: Option<String>,
+    offline_max_per_card_per_day: Option<String>,
     tenant_id: Option<String>,
 ) -> Result<LocationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
@@ -131,6 +137,8 @@ pub async fn update_location(
         capacity,
         stay_minutes,
         time_zone,
+        offline_allowed,
+        offline_max_per_card_per_day,
         tenant_id,
     };
     let loc = locations::update(&b, &p, &id, &input).await?;

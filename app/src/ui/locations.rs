@@ -179,6 +179,8 @@ fn input_from(ev: &leptos::ev::SubmitEvent) -> LocationInput {
         capacity: o("capacity"),
         stay_minutes: o("stay_minutes"),
         time_zone: o("time_zone"),
+        offline_allowed: o("offline_allowed"),
+        offline_max_per_card_per_day: o("offline_max_per_card_per_day"),
         tenant_id: o("tenant_id"),
     }
 }
@@ -220,6 +222,8 @@ fn LocationFields(
         capacity: None,
         stay_minutes: access_core::model::DEFAULT_STAY_MINUTES,
         time_zone: "UTC".into(),
+        offline_allowed: true,
+        offline_max_per_card_per_day: None,
         tenant_id: None,
         created_at: 0,
         updated_at: 0,
@@ -289,6 +293,16 @@ fn LocationFields(
         <label for="time_zone">"Time zone"</label>
         <input id="time_zone" name="time_zone" value=l.time_zone placeholder="Europe/Warsaw"/>
         {field_error(result, "time_zone")}
+        <label for="offline_allowed">"Offline entries (terminals admit from their BIN ranges and whitelist when offline)"</label>
+        <select id="offline_allowed" name="offline_allowed">
+            <option value="true" selected=l.offline_allowed>"Allowed"</option>
+            <option value="false" selected=!l.offline_allowed>"Not allowed (terminals get empty lists)"</option>
+        </select>
+        {field_error(result, "offline_allowed")}
+        <label for="offline_max_per_card_per_day">"Most offline entries per card per day (optional; beyond it entries are flagged over the limit)"</label>
+        <input id="offline_max_per_card_per_day" name="offline_max_per_card_per_day" inputmode="numeric"
+            value=l.offline_max_per_card_per_day.map(|c| c.to_string()).unwrap_or_default()/>
+        {field_error(result, "offline_max_per_card_per_day")}
         <input type="hidden" name="tenant_id" value=l.tenant_id.unwrap_or_default()/>
     }
 }
@@ -437,6 +451,11 @@ pub fn LocationDetailsPage() -> impl IntoView {
                                 <dt>"Cooldown period"</dt><dd>{l.cooldown_minutes.map(|c| format!("{c} min")).unwrap_or_else(|| "—".into())}</dd>
                                 <dt>"Capacity"</dt><dd>{l.capacity.map(|c| c.to_string()).unwrap_or_else(|| "— (unlimited)".into())}</dd>
                                 <dt>"Typical stay"</dt><dd>{format!("{} min", l.stay_minutes)}</dd>
+                                <dt>"Offline entries"</dt><dd>{match (l.offline_allowed, l.offline_max_per_card_per_day) {
+                                    (false, _) => "not allowed".to_owned(),
+                                    (true, None) => "allowed".to_owned(),
+                                    (true, Some(n)) => format!("allowed, at most {n} per card per day"),
+                                }}</dd>
                                 <dt>"Occupancy now"</dt><dd><Occupancy id=l.id.clone()/></dd>
                                 <dt>"Time zone"</dt><dd>{l.time_zone.clone()}</dd>
                                 <dt>"Created"</dt><dd>{format!("{} by {}", fmt_ms(l.created_at), l.created_by)}</dd>

@@ -14,6 +14,7 @@ mod locations;
 mod login;
 mod operations;
 mod password;
+mod pos_messages;
 mod rules;
 mod tenants;
 mod terms;
@@ -119,6 +120,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("fleet") view=fleet::FleetPage/>
                     <Route path=path!("fleet/:id") view=fleet::FleetTerminalPage/>
                     <Route path=path!("audit") view=audit::AuditPage/>
+                    <Route path=path!("pos-messages") view=pos_messages::PosMessagesPage/>
                 </ParentRoute>
             </Routes>
         </Router>

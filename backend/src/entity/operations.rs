@@ -54,6 +54,9 @@ pub struct Model {
     pub confirm_claim: Option<String>,
     /// Guest seats an open grant holds at a capped location while its confirm runs (m0012).
     pub reserved_guests: i32,
+    /// An offline entry that breached its location's offline policy (m0014):
+    /// `OFFLINE_DISABLED` or `DAILY_LIMIT` (the entry is then also `over_limit`).
+    pub offline_policy_breach: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -83,10 +83,12 @@ pub enum Capability {
     FleetApi,
     /// The audit log (Admin only).
     AuditView,
+    /// The messages terminals show per reject code and language (Admin only).
+    PosMessages,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 17] = [
+    pub const ALL: [Capability; 18] = [
         Capability::UsersView,
         Capability::UsersManage,
         Capability::RulesetsView,
@@ -104,6 +106,7 @@ impl Capability {
         Capability::DataManage,
         Capability::FleetApi,
         Capability::AuditView,
+        Capability::PosMessages,
     ];
 }
 
@@ -125,7 +128,7 @@ pub fn allowed(role: Role, cap: Capability) -> Option<Scope> {
         (Admin, _) => Some(All),
 
         (User, UsersView) => Some(All),
-        (User, FleetApi | UsersManage | AuditView) => None,
+        (User, FleetApi | UsersManage | AuditView | PosMessages) => None,
         (User, OperationsReverse | CardsManage) => None,
         (User, _) => Some(All),
 

@@ -209,7 +209,7 @@ mod csv_injection_tests {
     }
 }
 
-pub const DETAILED_HEADERS: [&str; 35] = [
+pub const DETAILED_HEADERS: [&str; 36] = [
     "Operation ID",
     "Type",
     "Status",
@@ -237,6 +237,7 @@ pub const DETAILED_HEADERS: [&str; 35] = [
     "Amount",
     "Currency",
     "Over limit",
+    "Offline policy breach",
     "Requested date",
     "Entry date",
     "Confirmed date",
@@ -279,6 +280,7 @@ pub fn detailed_row(o: &OperationView) -> Vec<Cell> {
         Cell::Money(o.total_minor, digits),
         opt_text(&o.currency),
         Cell::Bool(o.over_limit),
+        opt_text(&o.offline_policy_breach),
         Cell::Time(o.requested_at),
         Cell::Time(o.occurred_at),
         opt_time(o.confirmed_at),
