@@ -145,8 +145,10 @@ async fn the_rule_engine_decides_rpm_rulesets() {
                 Method::POST,
                 "/api/v1/admin/locations",
                 &admin,
-                Some(json!({"name": "RPM Lounge", "country": "CHE", "service_code": "LOUNGE",
-                            "postal_code": "8000", "city": "Zurich"})),
+                Some(
+                    json!({"name": "RPM Lounge", "country": "CHE", "service_code": "LOUNGE",
+                            "postal_code": "8000", "city": "Zurich"}),
+                ),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
@@ -167,7 +169,10 @@ async fn the_rule_engine_decides_rpm_rulesets() {
         assert_eq!(q["rulesetId"], rpm_ruleset.as_str());
         assert_eq!(q["locationId"], loc.as_str());
         assert_eq!(q["bin"], "472200");
-        assert_eq!(q["maskedPan"], format!("472200******{}", &pan[pan.len() - 4..]));
+        assert_eq!(
+            q["maskedPan"],
+            format!("472200******{}", &pan[pan.len() - 4..])
+        );
         assert_eq!(q["cardHash"], app.backend.keys.pan_hash(&pan));
         assert_eq!(q["country"], "CHE");
         assert_eq!(q["service"], "LOUNGE");
@@ -182,7 +187,10 @@ async fn the_rule_engine_decides_rpm_rulesets() {
         let (s, op) = app
             .call(
                 Method::GET,
-                &format!("/api/v1/admin/operations/{}", r["accessId"].as_str().unwrap()),
+                &format!(
+                    "/api/v1/admin/operations/{}",
+                    r["accessId"].as_str().unwrap()
+                ),
                 &admin,
                 None,
             )
@@ -192,7 +200,11 @@ async fn the_rule_engine_decides_rpm_rulesets() {
         assert_eq!(op["operation"]["ruleset_id"], rpm_ruleset.as_str());
 
         // No verdict within the timeout, an error, an answer that is no verdict: the same.
-        for (mode, what) in [(SLOW, "timeout"), (BROKEN, "HTTP 500"), (GARBAGE, "no verdict")] {
+        for (mode, what) in [
+            (SLOW, "timeout"),
+            (BROKEN, "HTTP 500"),
+            (GARBAGE, "no verdict"),
+        ] {
             engine.mode.store(mode, Ordering::SeqCst);
             let started = Instant::now();
             let r = t.check(&card(10 + u32::from(mode)), "CHIP").await.unwrap();

@@ -182,6 +182,21 @@ pub async fn unpair_terminal(location_id: String, serial_number: String) -> Resu
     Ok(())
 }
 
+/// Move a terminal from `location_id` to `to` (another location's id), or unassign it from
+/// any location when `to` is empty; back to the location it was at.
+#[server(prefix = "/api/fn", endpoint = "locations/move-terminal")]
+pub async fn move_terminal(
+    location_id: String,
+    serial_number: String,
+    to: Option<String>,
+) -> Result<(), AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    let to = to.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    terminals::move_to(&b, &p, &serial_number, to).await?;
+    leptos_axum::redirect(&format!("/locations/{location_id}"));
+    Ok(())
+}
+
 #[server(prefix = "/api/fn", endpoint = "locations/delete-terminal")]
 pub async fn delete_terminal(location_id: String, serial_number: String) -> Result<(), AppError> {
     let (b, p) = super::ctx::principal().await?;

@@ -1,11 +1,12 @@
 //! Locations: list with filters (kept in the URL), add/edit/delete, and the details screen with
-//! the terminal list (add terminal, pairing code shown once, unpair, delete).
+//! the terminal list (add terminal, pairing code shown once, unpair, move to another location
+//! or unassign, delete).
 
-use super::common::{action_error, field_error, fmt_ms, form_error};
+use super::common::{action_error, all_errors, field_error, fmt_ms, form_error};
 use super::try_card::LocationTryCard;
 use crate::api::locations::{
     get_location, list_locations, list_services, list_terminals, location_occupancy, AddTerminal,
-    CreateLocation, DeleteLocation, DeleteTerminal, IssuePairingCode, UnpairTerminal,
+    CreateLocation, DeleteLocation, DeleteTerminal, IssuePairingCode, MoveTerminal, UnpairTerminal,
     UpdateLocation,
 };
 use crate::api::session::get_me;
@@ -410,6 +411,7 @@ pub fn LocationDetailsPage() -> impl IntoView {
     let code = ServerAction::<IssuePairingCode>::new();
     let unpair = ServerAction::<UnpairTerminal>::new();
     let del_t = ServerAction::<DeleteTerminal>::new();
+    let move_t = ServerAction::<MoveTerminal>::new();
     let del = ServerAction::<DeleteLocation>::new();
     let terminals = Resource::new(
         move || {
@@ -419,6 +421,7 @@ pub fn LocationDetailsPage() -> impl IntoView {
                 code.version().get(),
                 unpair.version().get(),
                 del_t.version().get(),
+                move_t.version().get(),
             )
         },
         |(id, ..)| list_terminals(id),
@@ -475,7 +478,9 @@ pub fn LocationDetailsPage() -> impl IntoView {
                             })}
                             {form_error(action_error(unpair.value()))}
                             {form_error(action_error(del_t.value()))}
-                            <TerminalTable lid=lid.clone() terminals manage code unpair del_t/>
+                            {form_error(action_error(move_t.value()))}
+                            {all_errors(action_error(move_t.value()))}
+                            <TerminalTable lid=lid.clone() terminals manage code unpair del_t move_t/>
                             {move || {
                                 let (lid_add, lid_del) = (lid_add.clone(), lid_del.clone());
                                 manage.get().then(move || view! {
@@ -512,7 +517,19 @@ fn TerminalTable(
     code: ServerAction<IssuePairingCode>,
     unpair: ServerAction<UnpairTerminal>,
     del_t: ServerAction<DeleteTerminal>,
+    move_t: ServerAction<MoveTerminal>,
 ) -> impl IntoView {
+    // Where a terminal can be moved: the other locations the user may see (the service
+    // refuses those it may not manage, naming `location_id`).
+    let others = Resource::new(
+        || (),
+        |_| {
+            list_locations(LocationFilter {
+                page_size: Some(200),
+                ..Default::default()
+            })
+        },
+    );
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading terminals…"</p> }>
             {
@@ -533,8 +550,8 @@ fn TerminalTable(
                                         .map(|t| {
                                             let paired = t.pairing_status == "PAIRED";
                                             let serial = t.serial_number.clone();
-                                            let (s1, s2, s3) = (serial.clone(), serial.clone(), serial.clone());
-                                            let (l2, l3) = (lid.clone(), lid.clone());
+                                            let (s1, s2, s3, s4) = (serial.clone(), serial.clone(), serial.clone(), serial.clone());
+                                            let (l2, l3, l4) = (lid.clone(), lid.clone(), lid.clone());
                                             view! {
                                                 <tr data-serial=serial.clone()>
                                                     <td>{t.serial_number.clone()}</td>
@@ -545,6 +562,8 @@ fn TerminalTable(
                                                         {move || {
                                                             let (s1, s2, s3) = (s1.clone(), s2.clone(), s3.clone());
                                                             let (l2, l3) = (l2.clone(), l3.clone());
+                                                            let (s4a, s4b, label) = (s4.clone(), s4.clone(), format!("Move {s4} to"));
+                                                            let (l4a, l4b, here) = (l4.clone(), l4.clone(), l4.clone());
                                                             manage.get().then(move || view! {
                                                                 {(!paired).then(|| view! {
                                                                     <ActionForm action=code attr:class="inline">
@@ -559,6 +578,31 @@ fn TerminalTable(
                                                                         <button type="submit">"Unpair"</button>
                                                                     </ActionForm>
                                                                 })}
+                                                                <ActionForm action=move_t attr:class="inline move-terminal">
+                                                                    <input type="hidden" name="location_id" value=l4a/>
+                                                                    <input type="hidden" name="serial_number" value=s4a/>
+                                                                    <select name="to" aria-label=label>
+                                                                        <Suspense fallback=|| ()>
+                                                                            {move || {
+                                                                                let here = here.clone();
+                                                                                Suspend::new(async move {
+                                                                                    others.await.map(|p| p.items).unwrap_or_default()
+                                                                                        .into_iter()
+                                                                                        .filter(|o| o.id != here)
+                                                                                        .map(|o| view! { <option value=o.id.clone()>{format!("{} ({})", o.name, o.city)}</option> })
+                                                                                        .collect_view()
+                                                                                })
+                                                                            }}
+                                                                        </Suspense>
+                                                                    </select>
+                                                                    <button type="submit">"Move to…"</button>
+                                                                </ActionForm>
+                                                                <ActionForm action=move_t attr:class="inline">
+                                                                    <input type="hidden" name="location_id" value=l4b/>
+                                                                    <input type="hidden" name="serial_number" value=s4b/>
+                                                                    <input type="hidden" name="to" value=""/>
+                                                                    <button type="submit">"Unassign"</button>
+                                                                </ActionForm>
                                                                 <ActionForm action=del_t attr:class="inline">
                                                                     <input type="hidden" name="location_id" value=l3/>
                                                                     <input type="hidden" name="serial_number" value=s3/>

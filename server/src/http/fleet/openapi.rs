@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
         super::terminals::update,
         super::terminals::assign,
         super::terminals::unassign,
+        super::terminals::move_location,
         super::reports::metrics,
         super::reports::analytics,
         super::collections::prepare,
