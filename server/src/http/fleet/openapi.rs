@@ -58,6 +58,7 @@ mod tests {
             "/api/v1/admin/pos-terminals/metrics",
             "/api/v1/admin/pos-terminals/{terminalID}",
             "/api/v1/admin/pos-terminals/{terminalID}/analytics",
+            "/api/v1/admin/pos-terminals/{terminalID}/location",
             "/api/v1/admin/pos-terminals/{terminalID}/prepare-collection",
             "/api/v1/admin/pos-terminals/{terminalID}/processors",
             "/api/v1/admin/pos-terminals/{terminalID}/processors/{mappingID}",
