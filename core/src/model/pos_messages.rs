@@ -74,7 +74,7 @@ pub fn accept_language(header: &str) -> Vec<String> {
         }
         ranges.push((q, primary));
     }
-    ranges.sort_by(|a, b| b.0.cmp(&a.0));
+    ranges.sort_by_key(|r| std::cmp::Reverse(r.0));
     let mut out: Vec<String> = Vec::new();
     for (_, l) in ranges {
         if !out.contains(&l) {
