@@ -197,6 +197,8 @@ async fn seed_places(b: &Backend, now: i64) -> ServiceResult<()> {
             cooldown_minutes: Set(cooldown),
             capacity: Set(None),
             stay_minutes: Set(120),
+            offline_allowed: Set(true),
+            offline_max_per_card_per_day: Set(None),
             time_zone: Set(tz.into()),
             tenant_id: Set(tenant.map(str::to_owned)),
             created_at: Set(now),

@@ -371,6 +371,7 @@ async fn seed_history<C: sea_orm::ConnectionTrait>(
             confirm_claim: Set(None),
             reserved_guests: Set(0),
             amounts: Set(None),
+            offline_policy_breach: Set(None),
         }
         .insert(db)
         .await?;

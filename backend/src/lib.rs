@@ -25,6 +25,7 @@ pub mod keys;
 pub mod mrs;
 pub mod principal;
 pub mod repo;
+pub mod rpm;
 pub mod service;
 pub mod state;
 pub mod tz;

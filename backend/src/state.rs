@@ -45,6 +45,11 @@ pub struct Settings {
     /// `check_entry` calls one terminal may make per minute (fixed window, counted in the
     /// database); 0 = no limit.
     pub pos_velocity_per_minute: u32,
+    /// How old an app server's in-memory copy of the POS messages may get before it re-reads
+    /// them (a change on another app server is seen within this).
+    pub pos_messages_ttl: Duration,
+    /// Longest wait for the external rule engine (RPM) per ruleset; then the ruleset refuses.
+    pub rpm_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -70,6 +75,8 @@ impl Default for Settings {
             grant_ttl_secs: 300,
             acquirer_timeout: Duration::from_secs(5),
             pos_velocity_per_minute: 60,
+            pos_messages_ttl: Duration::from_secs(5),
+            rpm_timeout: Duration::from_millis(300),
         }
     }
 }
@@ -84,6 +91,10 @@ pub struct Backend {
     pub acquirer: Arc<dyn Acquirer>,
     /// Password hashes allowed to run at once (see `service::password`).
     pub hash_slots: Arc<tokio::sync::Semaphore>,
+    /// This server's copy of the POS messages (see `service::pos_messages`).
+    pub pos_messages: Arc<super::service::pos_messages::MessageCache>,
+    /// The external rule engine for `rpm` rulesets; `None`: the flag has no effect.
+    pub rpm: Option<Arc<dyn super::rpm::RpmClient>>,
 }
 
 impl Backend {
@@ -102,9 +113,19 @@ impl Backend {
             clock,
             keys,
             hash_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+            pos_messages: Arc::new(super::service::pos_messages::MessageCache::new(
+                settings.pos_messages_ttl,
+            )),
             settings: Arc::new(settings),
             acquirer: Arc::new(SimulatedAcquirer),
+            rpm: None,
         }
+    }
+
+    /// Ask this external rule engine about cards of `rpm` rulesets.
+    pub fn with_rpm(mut self, rpm: Arc<dyn super::rpm::RpmClient>) -> Self {
+        self.rpm = Some(rpm);
+        self
     }
 
     /// Use another acquirer (the HTTP adapter, or a test double).

@@ -18,7 +18,9 @@ mod m0008_tenants_users;
 mod m0009_enrolments;
 mod m0011_ruleset_owner;
 mod m0012_location_capacity;
-mod m0014_operation_amounts;
+mod m0013_pos_messages;
+mod m0014_offline_policy;
+mod m0016_operation_amounts;
 
 pub struct Migrator;
 
@@ -36,7 +38,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_enrolments::Migration),
             Box::new(m0011_ruleset_owner::Migration),
             Box::new(m0012_location_capacity::Migration),
-            Box::new(m0014_operation_amounts::Migration),
+            Box::new(m0013_pos_messages::Migration),
+            Box::new(m0014_offline_policy::Migration),
+            Box::new(m0016_operation_amounts::Migration),
         ]
     }
 }

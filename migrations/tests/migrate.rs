@@ -88,6 +88,7 @@ const TABLES: &[&str] = &[
     "acquirer_calls",
     "ruleset_cap_claims",
     "location_capacity_claims",
+    "pos_messages",
     "mrs_sync_state",
 ];
 

@@ -105,6 +105,18 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(50..=60_000))]
     pub acquirer_timeout_ms: u64,
 
+    /// URL of the external rule engine (RPM) asked about cards of rulesets flagged "RPM
+    /// ruleset" (see `rpm_http`); without it the flag has no effect. Never sent a clear PAN.
+    /// Credentials in the URL are never logged; plain `http://` is refused with `--production`.
+    #[arg(long, env = "RPM_URL", hide_env_values = true)]
+    pub rpm_url: Option<String>,
+
+    /// Longest wait for the RPM rule engine, in milliseconds; no verdict in time refuses the
+    /// ruleset (a clean reject, `UNMET_REQUIREMENTS`, when nothing else admits the card).
+    #[arg(long, env = "RPM_TIMEOUT_MS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(10..=10_000))]
+    pub rpm_timeout_ms: u64,
+
     /// Seconds a grant holds the card awaiting the terminal's confirm (the `expiresAt` of
     /// `check_entry`); an unconfirmed grant then lapses and its authorization is voided.
     #[arg(long, env = "GRANT_TTL_SECS", default_value_t = 300,

@@ -6,6 +6,7 @@ pub mod admin_cli;
 pub mod config;
 pub mod http;
 pub mod mrs_http;
+pub mod rpm_http;
 pub mod secrets;
 pub mod sim;
 pub mod startup;

@@ -36,6 +36,7 @@ pub fn settings(cfg: &Config) -> Settings {
         // Bounded to 1..=3600 by the flag's parser.
         grant_ttl_secs: cfg.grant_ttl_secs as i64,
         pos_velocity_per_minute: cfg.pos_velocity_per_minute,
+        rpm_timeout: std::time::Duration::from_millis(cfg.rpm_timeout_ms),
         ..Settings::default()
     }
 }
@@ -59,7 +60,17 @@ pub async fn backend(cfg: &Config) -> anyhow::Result<Backend> {
     let conn = db::open(&url, None).await?;
     let acquirer_timeout = std::time::Duration::from_millis(cfg.acquirer_timeout_ms);
     let settings = settings(cfg);
-    let backend = Backend::new(conn, Arc::new(SystemClock), keys, settings);
+    let mut backend = Backend::new(conn, Arc::new(SystemClock), keys, settings);
+    if let Some(url) = &cfg.rpm_url {
+        let rpm = crate::rpm_http::HttpRpm::new(
+            url,
+            std::time::Duration::from_millis(cfg.rpm_timeout_ms),
+            cfg.is_production(),
+        )
+        .context("the RPM rule engine (--rpm-url)")?;
+        tracing::info!(url = %rpm.display_url(), "RPM rule engine: HTTP");
+        backend = backend.with_rpm(Arc::new(rpm));
+    }
     Ok(match &cfg.acquirer_url {
         Some(url) => {
             let http = crate::acquirer_http::HttpAcquirer::with_policy(

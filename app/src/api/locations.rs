@@ -91,6 +91,8 @@ pub async fn create_location(
     capacity: Option<String>,
     stay_minutes: Option<String>,
     time_zone: Option<String>,
+    offline_allowed: Option<String>,
+    offline_max_per_card_per_day: Option<String>,
     tenant_id: Option<String>,
 ) -> Result<LocationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
@@ -105,6 +107,8 @@ pub async fn create_location(
         capacity,
         stay_minutes,
         time_zone,
+        offline_allowed,
+        offline_max_per_card_per_day,
         tenant_id,
     };
     let loc = locations::create(&b, &p, &input).await?;
@@ -125,6 +129,8 @@ pub async fn update_location(
     capacity: Option<String>,
     stay_minutes: Option<String>,
     time_zone: Option<String>,
+    offline_allowed: Option<String>,
+    offline_max_per_card_per_day: Option<String>,
     tenant_id: Option<String>,
 ) -> Result<LocationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
@@ -139,6 +145,8 @@ pub async fn update_location(
         capacity,
         stay_minutes,
         time_zone,
+        offline_allowed,
+        offline_max_per_card_per_day,
         tenant_id,
     };
     let loc = locations::update(&b, &p, &id, &input).await?;
@@ -178,6 +186,21 @@ pub async fn issue_pairing_code(serial_number: String) -> Result<IssuedCode, App
 pub async fn unpair_terminal(location_id: String, serial_number: String) -> Result<(), AppError> {
     let (b, p) = super::ctx::principal().await?;
     terminals::unpair(&b, &p, &serial_number).await?;
+    leptos_axum::redirect(&format!("/locations/{location_id}"));
+    Ok(())
+}
+
+/// Move a terminal from `location_id` to `to` (another location's id), or unassign it from
+/// any location when `to` is empty; back to the location it was at.
+#[server(prefix = "/api/fn", endpoint = "locations/move-terminal")]
+pub async fn move_terminal(
+    location_id: String,
+    serial_number: String,
+    to: Option<String>,
+) -> Result<(), AppError> {
+    let (b, p) = super::ctx::principal().await?;
+    let to = to.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    terminals::move_to(&b, &p, &serial_number, to).await?;
     leptos_axum::redirect(&format!("/locations/{location_id}"));
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod data;
 pub mod fleet;
 pub mod locations;
 pub mod operations;
+pub mod pos_messages;
 pub mod rules;
 pub mod session;
 pub mod tenants;

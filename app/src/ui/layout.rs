@@ -33,6 +33,9 @@ fn nav_items(me: &Me) -> Vec<(&'static str, &'static str)> {
     if can(Capability::AuditView) {
         items.push(("/audit", "Audit log"));
     }
+    if can(Capability::PosMessages) {
+        items.push(("/pos-messages", "POS messages"));
+    }
     items.push(("/terms", "Terms & Conditions"));
     items
 }

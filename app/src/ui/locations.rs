@@ -1,12 +1,13 @@
 //! Locations: list with filters (kept in the URL), add/edit/delete, and the details screen with
-//! the terminal list (add terminal, pairing code shown once, unpair, delete).
+//! the terminal list (add terminal, pairing code shown once, unpair, move to another location
+//! or unassign, delete).
 
-use super::common::{action_error, field_error, fmt_ms, form_error};
+use super::common::{action_error, all_errors, field_error, fmt_ms, form_error};
 use super::try_card::LocationTryCard;
 use crate::api::locations::{
     get_location, list_locations, list_services, list_terminals, list_time_zones,
     location_occupancy, AddTerminal, CreateLocation, DeleteLocation, DeleteTerminal,
-    IssuePairingCode, UnpairTerminal, UpdateLocation,
+    IssuePairingCode, MoveTerminal, UnpairTerminal, UpdateLocation,
 };
 use crate::api::session::get_me;
 use access_core::model::{
@@ -179,6 +180,8 @@ fn input_from(ev: &leptos::ev::SubmitEvent) -> LocationInput {
         capacity: o("capacity"),
         stay_minutes: o("stay_minutes"),
         time_zone: o("time_zone"),
+        offline_allowed: o("offline_allowed"),
+        offline_max_per_card_per_day: o("offline_max_per_card_per_day"),
         tenant_id: o("tenant_id"),
     }
 }
@@ -221,6 +224,8 @@ fn LocationFields(
         stay_minutes: access_core::model::DEFAULT_STAY_MINUTES,
         // Empty: the server takes the country's zone.
         time_zone: String::new(),
+        offline_allowed: true,
+        offline_max_per_card_per_day: None,
         tenant_id: None,
         created_at: 0,
         updated_at: 0,
@@ -319,6 +324,16 @@ fn LocationFields(
             </Suspense>
         </select>
         {field_error(result, "time_zone")}
+        <label for="offline_allowed">"Offline entries (terminals admit from their BIN ranges and whitelist when offline)"</label>
+        <select id="offline_allowed" name="offline_allowed">
+            <option value="true" selected=l.offline_allowed>"Allowed"</option>
+            <option value="false" selected=!l.offline_allowed>"Not allowed (terminals get empty lists)"</option>
+        </select>
+        {field_error(result, "offline_allowed")}
+        <label for="offline_max_per_card_per_day">"Most offline entries per card per day (optional; beyond it entries are flagged over the limit)"</label>
+        <input id="offline_max_per_card_per_day" name="offline_max_per_card_per_day" inputmode="numeric"
+            value=l.offline_max_per_card_per_day.map(|c| c.to_string()).unwrap_or_default()/>
+        {field_error(result, "offline_max_per_card_per_day")}
         <input type="hidden" name="tenant_id" value=l.tenant_id.unwrap_or_default()/>
     }
 }
@@ -426,6 +441,7 @@ pub fn LocationDetailsPage() -> impl IntoView {
     let code = ServerAction::<IssuePairingCode>::new();
     let unpair = ServerAction::<UnpairTerminal>::new();
     let del_t = ServerAction::<DeleteTerminal>::new();
+    let move_t = ServerAction::<MoveTerminal>::new();
     let del = ServerAction::<DeleteLocation>::new();
     let terminals = Resource::new(
         move || {
@@ -435,6 +451,7 @@ pub fn LocationDetailsPage() -> impl IntoView {
                 code.version().get(),
                 unpair.version().get(),
                 del_t.version().get(),
+                move_t.version().get(),
             )
         },
         |(id, ..)| list_terminals(id),
@@ -467,6 +484,11 @@ pub fn LocationDetailsPage() -> impl IntoView {
                                 <dt>"Cooldown period"</dt><dd>{l.cooldown_minutes.map(|c| format!("{c} min")).unwrap_or_else(|| "—".into())}</dd>
                                 <dt>"Capacity"</dt><dd>{l.capacity.map(|c| c.to_string()).unwrap_or_else(|| "— (unlimited)".into())}</dd>
                                 <dt>"Typical stay"</dt><dd>{format!("{} min", l.stay_minutes)}</dd>
+                                <dt>"Offline entries"</dt><dd>{match (l.offline_allowed, l.offline_max_per_card_per_day) {
+                                    (false, _) => "not allowed".to_owned(),
+                                    (true, None) => "allowed".to_owned(),
+                                    (true, Some(n)) => format!("allowed, at most {n} per card per day"),
+                                }}</dd>
                                 <dt>"Occupancy now"</dt><dd><Occupancy id=l.id.clone()/></dd>
                                 <dt>"Time zone"</dt><dd>{l.time_zone.clone()}</dd>
                                 <dt>"Created"</dt><dd>{format!("{} by {}", fmt_ms(l.created_at), l.created_by)}</dd>
@@ -486,7 +508,9 @@ pub fn LocationDetailsPage() -> impl IntoView {
                             })}
                             {form_error(action_error(unpair.value()))}
                             {form_error(action_error(del_t.value()))}
-                            <TerminalTable lid=lid.clone() terminals manage code unpair del_t/>
+                            {form_error(action_error(move_t.value()))}
+                            {all_errors(action_error(move_t.value()))}
+                            <TerminalTable lid=lid.clone() terminals manage code unpair del_t move_t/>
                             {move || {
                                 let (lid_add, lid_del) = (lid_add.clone(), lid_del.clone());
                                 manage.get().then(move || view! {
@@ -523,7 +547,19 @@ fn TerminalTable(
     code: ServerAction<IssuePairingCode>,
     unpair: ServerAction<UnpairTerminal>,
     del_t: ServerAction<DeleteTerminal>,
+    move_t: ServerAction<MoveTerminal>,
 ) -> impl IntoView {
+    // Where a terminal can be moved: the other locations the user may see (the service
+    // refuses those it may not manage, naming `location_id`).
+    let others = Resource::new(
+        || (),
+        |_| {
+            list_locations(LocationFilter {
+                page_size: Some(200),
+                ..Default::default()
+            })
+        },
+    );
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading terminals…"</p> }>
             {
@@ -544,8 +580,8 @@ fn TerminalTable(
                                         .map(|t| {
                                             let paired = t.pairing_status == "PAIRED";
                                             let serial = t.serial_number.clone();
-                                            let (s1, s2, s3) = (serial.clone(), serial.clone(), serial.clone());
-                                            let (l2, l3) = (lid.clone(), lid.clone());
+                                            let (s1, s2, s3, s4) = (serial.clone(), serial.clone(), serial.clone(), serial.clone());
+                                            let (l2, l3, l4) = (lid.clone(), lid.clone(), lid.clone());
                                             view! {
                                                 <tr data-serial=serial.clone()>
                                                     <td>{t.serial_number.clone()}</td>
@@ -556,6 +592,8 @@ fn TerminalTable(
                                                         {move || {
                                                             let (s1, s2, s3) = (s1.clone(), s2.clone(), s3.clone());
                                                             let (l2, l3) = (l2.clone(), l3.clone());
+                                                            let (s4a, s4b, label) = (s4.clone(), s4.clone(), format!("Move {s4} to"));
+                                                            let (l4a, l4b, here) = (l4.clone(), l4.clone(), l4.clone());
                                                             manage.get().then(move || view! {
                                                                 {(!paired).then(|| view! {
                                                                     <ActionForm action=code attr:class="inline">
@@ -570,6 +608,31 @@ fn TerminalTable(
                                                                         <button type="submit">"Unpair"</button>
                                                                     </ActionForm>
                                                                 })}
+                                                                <ActionForm action=move_t attr:class="inline move-terminal">
+                                                                    <input type="hidden" name="location_id" value=l4a/>
+                                                                    <input type="hidden" name="serial_number" value=s4a/>
+                                                                    <select name="to" aria-label=label>
+                                                                        <Suspense fallback=|| ()>
+                                                                            {move || {
+                                                                                let here = here.clone();
+                                                                                Suspend::new(async move {
+                                                                                    others.await.map(|p| p.items).unwrap_or_default()
+                                                                                        .into_iter()
+                                                                                        .filter(|o| o.id != here)
+                                                                                        .map(|o| view! { <option value=o.id.clone()>{format!("{} ({})", o.name, o.city)}</option> })
+                                                                                        .collect_view()
+                                                                                })
+                                                                            }}
+                                                                        </Suspense>
+                                                                    </select>
+                                                                    <button type="submit">"Move to…"</button>
+                                                                </ActionForm>
+                                                                <ActionForm action=move_t attr:class="inline">
+                                                                    <input type="hidden" name="location_id" value=l4b/>
+                                                                    <input type="hidden" name="serial_number" value=s4b/>
+                                                                    <input type="hidden" name="to" value=""/>
+                                                                    <button type="submit">"Unassign"</button>
+                                                                </ActionForm>
                                                                 <ActionForm action=del_t attr:class="inline">
                                                                     <input type="hidden" name="location_id" value=l3/>
                                                                     <input type="hidden" name="serial_number" value=s3/>

@@ -15,6 +15,7 @@ mod locations;
 mod login;
 mod operations;
 mod password;
+mod pos_messages;
 mod rules;
 mod tenants;
 mod terms;
@@ -121,6 +122,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("fleet/inventory") view=fleet_more::InventoryPage/>
                     <Route path=path!("fleet/:id") view=fleet::FleetTerminalPage/>
                     <Route path=path!("audit") view=audit::AuditPage/>
+                    <Route path=path!("pos-messages") view=pos_messages::PosMessagesPage/>
                 </ParentRoute>
             </Routes>
         </Router>

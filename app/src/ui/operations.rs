@@ -360,10 +360,15 @@ fn detail_rows(o: &OperationView) -> Vec<(&'static str, String)> {
         ("Offline basis", opt(&o.offline_basis)),
         (
             "Over the limit",
-            if o.over_limit {
-                "yes (admitted offline with no entry left)".into()
-            } else {
-                "no".into()
+            match (o.over_limit, o.offline_policy_breach.as_deref()) {
+                (true, Some("OFFLINE_DISABLED")) => {
+                    "yes (admitted offline where offline entries are not allowed)".into()
+                }
+                (true, Some("DAILY_LIMIT")) => {
+                    "yes (beyond the location's offline entries per card per day)".into()
+                }
+                (true, _) => "yes (admitted offline with no entry left)".into(),
+                (false, _) => "no".into(),
             },
         ),
         ("Reversed by", opt(&o.reversed_by)),

@@ -18,6 +18,10 @@ pub struct Model {
     /// Typical stay in minutes (live occupancy window); m0012.
     pub stay_minutes: i32,
     pub time_zone: String,
+    /// Offline policy (m0014): terminals here may admit offline.
+    pub offline_allowed: bool,
+    /// Offline policy (m0014): most offline entries of one card here per UTC day; None = no limit.
+    pub offline_max_per_card_per_day: Option<i32>,
     pub tenant_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,

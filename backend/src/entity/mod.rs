@@ -19,6 +19,7 @@ pub mod locations;
 pub mod mrs_sync_state;
 pub mod operations;
 pub mod pairing_codes;
+pub mod pos_messages;
 pub mod processor_mappings;
 pub mod ruleset_bin_ranges;
 pub mod ruleset_cap_claims;

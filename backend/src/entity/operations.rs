@@ -57,6 +57,9 @@ pub struct Model {
     /// Every currency's amount (`EUR:2500;PLN:20000`) when the entry cost more than one
     /// currency; `None` otherwise (`total_minor`/`currency` say it all).
     pub amounts: Option<String>,
+    /// An offline entry that breached its location's offline policy (m0014):
+    /// `OFFLINE_DISABLED` or `DAILY_LIMIT` (the entry is then also `over_limit`).
+    pub offline_policy_breach: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

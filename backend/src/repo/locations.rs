@@ -96,6 +96,8 @@ pub fn view(l: locations::Model, service_names: &HashMap<String, String>) -> Loc
         capacity: l.capacity,
         stay_minutes: l.stay_minutes,
         time_zone: l.time_zone,
+        offline_allowed: l.offline_allowed,
+        offline_max_per_card_per_day: l.offline_max_per_card_per_day,
         tenant_id: l.tenant_id,
         created_at: l.created_at,
         updated_at: l.updated_at,

@@ -253,6 +253,28 @@ pub async fn by_offline_ids<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The card's offline entries at a location with `occurred_at` in `[from_ms, until_ms)` that
+/// still stand (COMPLETED: a reversed entry gives its place back), for the location's daily
+/// offline limit. Served by idx (pan_hash, location_id, occurred_at).
+pub async fn offline_entries_of_card<C: ConnectionTrait>(
+    db: &C,
+    pan_hash: &str,
+    location_id: &str,
+    from_ms: i64,
+    until_ms: i64,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    operations::Entity::find()
+        .filter(operations::Column::PanHash.eq(pan_hash))
+        .filter(operations::Column::LocationId.eq(location_id))
+        .filter(operations::Column::OccurredAt.gte(from_ms))
+        .filter(operations::Column::OccurredAt.lt(until_ms))
+        .filter(operations::Column::OpType.eq("OFFLINE"))
+        .filter(operations::Column::Status.eq("COMPLETED"))
+        .count(db)
+        .await
+}
+
 /// Take the terminal's row lock for the rest of the transaction (a no-op update), so that
 /// one terminal's reports are stored one after the other; on SQLite it takes the write lock
 /// first, before anything is read. `false` when the terminal is gone.

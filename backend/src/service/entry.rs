@@ -97,6 +97,8 @@ pub(super) struct Facts {
     pub(super) usage: Vec<RulesetUsage>,
     pub(super) transactions: Vec<access_core::domain::CardTransaction>,
     pub(super) fx: FxTable,
+    /// The external rule engine's verdicts on the `rpm` rulesets (live decisions only).
+    pub(super) rpm: Option<crate::rpm::Verdicts>,
 }
 
 pub(super) fn location_info(l: &locations::Model) -> ServiceResult<LocationInfo> {
@@ -232,6 +234,7 @@ pub(super) async fn gather_as_of<C: ConnectionTrait>(
         usage,
         transactions,
         fx,
+        rpm: None,
     })
 }
 
@@ -245,8 +248,41 @@ pub(super) fn decide_on(f: &Facts, now: DateTime<Utc>) -> (Decision, Vec<TraceSt
         ruleset_usage: &f.usage,
         transactions: &f.transactions,
         fx: &f.fx,
-        rpm: None,
+        rpm: f
+            .rpm
+            .as_ref()
+            .map(|v| v as &dyn access_core::domain::RpmHook),
     })
+}
+
+/// Ask the external rule engine (when configured) about the `rpm` rulesets that match the
+/// card here, and keep the verdicts in the facts for the engine (see [`crate::rpm`]).
+async fn with_rpm_verdicts(
+    b: &Backend,
+    f: &mut Facts,
+    pan: &Pan,
+    pan_hash: &str,
+    now: DateTime<Utc>,
+) {
+    let Some(client) = b.rpm.as_deref() else {
+        return;
+    };
+    let masked = pan.masked();
+    let card = crate::rpm::CardRef {
+        masked_pan: &masked,
+        card_hash: pan_hash,
+        bin: pan.bin(6),
+    };
+    f.rpm = crate::rpm::fetch(
+        client,
+        b.settings.rpm_timeout,
+        &f.index,
+        f.card.as_ref(),
+        &card,
+        &f.location,
+        now,
+    )
+    .await;
 }
 
 /// How long a tap waits for another terminal's decision on the same card (not yet a grant) to
@@ -510,6 +546,7 @@ fn base_operation(
         confirm_claim: Set(None),
         reserved_guests: Set(0),
         amounts: Set(None),
+        offline_policy_breach: Set(None),
     }
 }
 
@@ -743,6 +780,7 @@ async fn decide_round(
     let mut op = op.clone();
     let mut facts = gather(&b.db, pan, pan_hash, location, now).await?;
     with_occupancy(&b.db, &mut facts, location, now.timestamp_millis(), None).await?;
+    with_rpm_verdicts(b, &mut facts, pan, pan_hash, now).await;
     if let Some(card) = &facts.card {
         op.ica = Set(Some(card.ica.clone()));
         op.ica_name = Set(Some(card.issuer_name.clone()));
@@ -1150,8 +1188,10 @@ pub async fn explain(
         .one(&b.db)
         .await?
         .ok_or_else(|| ServiceError::field("location_id", "Unknown location."))?;
-    let mut facts = gather(&b.db, pan, &b.keys.pan_hash(pan.digits()), &location, at).await?;
+    let pan_hash = b.keys.pan_hash(pan.digits());
+    let mut facts = gather(&b.db, pan, &pan_hash, &location, at).await?;
     let at_ms = at.timestamp_millis();
     with_occupancy(&b.db, &mut facts, &location, at_ms, Some(at_ms)).await?;
+    with_rpm_verdicts(b, &mut facts, pan, &pan_hash, at).await;
     Ok(decide_on(&facts, at))
 }

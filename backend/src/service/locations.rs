@@ -125,6 +125,8 @@ pub async fn create(
         capacity: Set(v.capacity),
         stay_minutes: Set(v.stay_minutes),
         time_zone: Set(v.time_zone.unwrap_or_else(|| "UTC".into())),
+        offline_allowed: Set(v.offline_allowed),
+        offline_max_per_card_per_day: Set(v.offline_max_per_card_per_day),
         tenant_id: Set(v.tenant_id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -178,6 +180,8 @@ pub async fn update(
     m.capacity = Set(v.capacity);
     m.stay_minutes = Set(v.stay_minutes);
     m.time_zone = Set(v.time_zone.unwrap_or_else(|| "UTC".into()));
+    m.offline_allowed = Set(v.offline_allowed);
+    m.offline_max_per_card_per_day = Set(v.offline_max_per_card_per_day);
     m.tenant_id = Set(v.tenant_id);
     m.updated_at = Set(b.now_ms());
     m.modified_by = Set(p.email.clone());

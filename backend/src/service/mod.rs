@@ -20,6 +20,7 @@ pub mod offline;
 pub mod operations;
 pub mod pairing;
 pub mod password;
+pub mod pos_messages;
 pub mod reports;
 pub mod rulesets;
 pub mod tenants;

@@ -173,6 +173,15 @@ async fn location_of(b: &Backend, t: &TerminalRef) -> ServiceResult<Option<locat
     })
 }
 
+/// The terminal's location when its offline policy lets terminals admit offline; `None`
+/// (empty lists) without a location or with offline entries switched off there. The lists'
+/// ETag is over their content, so switching offline off answers the empty list's tag (a
+/// terminal holding a non-empty list gets 200 and drops it) and switching it on again a new
+/// tag.
+async fn offline_location(b: &Backend, t: &TerminalRef) -> ServiceResult<Option<locations::Model>> {
+    Ok(location_of(b, t).await?.filter(|l| l.offline_allowed))
+}
+
 /// The rulesets that apply at the location during `[from, until]`, checked again with the
 /// domain's rules.
 async fn applicable(
@@ -228,7 +237,7 @@ pub async fn fallback_bin_ranges(
 ) -> Result<OfflineList<FallbackRange>, OfflineError> {
     let (now, until) = window(b, valid_until)?;
     let mut by_service: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
-    if let Some(loc) = location_of(b, t).await? {
+    if let Some(loc) = offline_location(b, t).await? {
         let info = location_info(&loc)?;
         for r in applicable(b, &loc, &info, now, until).await? {
             let ranges = by_service.entry(info.service.clone()).or_default();
@@ -336,7 +345,7 @@ pub async fn whitelisted_pans(
 ) -> Result<OfflineList<String>, OfflineError> {
     let (now, until) = window(b, valid_until)?;
     let mut items = Vec::new();
-    if let Some(loc) = location_of(b, t).await? {
+    if let Some(loc) = offline_location(b, t).await? {
         let info = location_info(&loc)?;
         let mut rules = Vec::new();
         let mut icas = HashMap::new();
@@ -492,6 +501,7 @@ fn validate(
 /// An entry decided in this request, as later entries of the request see it.
 struct Decided {
     pan_hash: String,
+    at: DateTime<Utc>,
     operation_id: String,
     over_limit: bool,
     record: Option<UsageRecord>,
@@ -840,12 +850,14 @@ async fn decide_entry<C: sea_orm::ConnectionTrait>(
         confirm_claim: Set(None),
         reserved_guests: Set(0),
         amounts: Set(None),
+        offline_policy_breach: Set(None),
     };
     let Some((loc, info)) = location else {
         // A terminal without a location: nothing covers the entry; it is kept, flagged.
         op.reject_code = Set(Some(RejectCode::UnknownDevice.as_str().into()));
         let d = Decided {
             pan_hash,
+            at: e.at,
             operation_id,
             over_limit: true,
             record: None,
@@ -854,7 +866,10 @@ async fn decide_entry<C: sea_orm::ConnectionTrait>(
     };
 
     let j = judge(db, loc, e, &pan_hash, now_ms, earlier, &mut op).await?;
-    op.over_limit = Set(j.over_limit);
+    let breach = policy_breach(db, loc, e, &pan_hash, earlier).await?;
+    let over_limit = j.over_limit || breach.is_some();
+    op.over_limit = Set(over_limit);
+    op.offline_policy_breach = Set(breach.map(|b| b.as_str().to_owned()));
     op.reject_code = Set(j.breach.map(|c| c.as_str().to_owned()));
     op.ruleset_id = Set(j.ruleset.map(|(id, _)| id.to_string()));
     op.ruleset_version = Set(j.ruleset.and_then(|(_, v)| v).map(|v| v as i32));
@@ -885,11 +900,69 @@ async fn decide_entry<C: sea_orm::ConnectionTrait>(
     };
     let d = Decided {
         pan_hash,
+        at: e.at,
         operation_id,
-        over_limit: j.over_limit,
+        over_limit,
         record: Some(record),
     };
     Ok((op, d))
+}
+
+/// How an offline entry breached its location's offline policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyBreach {
+    /// Offline entries are not allowed at the location (the terminal admitted from a list it
+    /// kept from before the switch, or ignored the empty one).
+    OfflineDisabled,
+    /// The card already had the location's daily number of offline entries there that day.
+    DailyLimit,
+}
+
+impl PolicyBreach {
+    /// As stored in `operations.offline_policy_breach`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PolicyBreach::OfflineDisabled => "OFFLINE_DISABLED",
+            PolicyBreach::DailyLimit => "DAILY_LIMIT",
+        }
+    }
+}
+
+/// The UTC day `[start, end)` of `at`, in epoch ms. (The day of the per-card limit is the UTC
+/// day; locations' own time zones are not applied to it yet.)
+fn utc_day_ms(at: DateTime<Utc>) -> (i64, i64) {
+    let start = at
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc().timestamp_millis())
+        .unwrap_or_else(|| at.timestamp_millis());
+    (start, start + 86_400_000)
+}
+
+/// The location's offline policy against one entry: off → `OfflineDisabled`; with a daily
+/// limit, the card's offline entries at the location that UTC day (stored ones that were not
+/// reversed, and the earlier ones of this request) already at the limit → `DailyLimit`.
+async fn policy_breach<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    loc: &locations::Model,
+    e: &Entry,
+    pan_hash: &str,
+    earlier: &[Decided],
+) -> ServiceResult<Option<PolicyBreach>> {
+    if !loc.offline_allowed {
+        return Ok(Some(PolicyBreach::OfflineDisabled));
+    }
+    let Some(max) = loc.offline_max_per_card_per_day else {
+        return Ok(None);
+    };
+    let (from, until) = utc_day_ms(e.at);
+    let stored = store::offline_entries_of_card(db, pan_hash, &loc.id, from, until).await?;
+    let in_request = earlier
+        .iter()
+        .filter(|d| d.pan_hash == pan_hash && d.record.is_some())
+        .filter(|d| (from..until).contains(&d.at.timestamp_millis()))
+        .count() as u64;
+    Ok((stored + in_request >= max.max(0) as u64).then_some(PolicyBreach::DailyLimit))
 }
 
 /// The guests split as the grant allows; `true` when they exceed it (then split leniently).

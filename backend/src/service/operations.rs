@@ -54,6 +54,7 @@ pub fn view(o: operations::Model) -> OperationView {
         total_minor: o.total_minor,
         currency: o.currency,
         over_limit: o.over_limit,
+        offline_policy_breach: o.offline_policy_breach,
         offline_basis: o.offline_basis,
         requested_at: o.requested_at,
         occurred_at: o.occurred_at,

@@ -11,7 +11,8 @@
 //!    in the ruleset's services, location in its list (or of its country), the card in one of
 //!    its BIN ranges (first that-many digits between `from` and `to`, same ICA), issuer country
 //!    and product code when set, and the RPM hook (when one is configured, for `rpm`
-//!    rulesets).
+//!    rulesets). When the only rulesets that match are refused by the RPM hook, the code is
+//!    `UNMET_REQUIREMENTS` (a rule covers the card; its external requirements are not met).
 //! 3. `COOLDOWN_ACTIVE` — the location has a cooldown and the card has a successful visit
 //!    (COMPLETED or open PENDING, under any ruleset) there less than that many minutes from
 //!    `now` (either side of `now`, so a late-evaluated offline entry is judged the same way).
@@ -176,9 +177,35 @@ pub struct CardTransaction {
 }
 
 /// External rules (RPM) for rulesets with `rpm: true`. Without a hook such rulesets are
-/// decided by their own terms only. Implementations must be pure over prefetched data.
+/// decided by their own terms only. Implementations must be pure over prefetched data (the
+/// server asks the external rule engine before deciding and passes its verdicts in). A
+/// refused ruleset does not admit the card; when no other ruleset matches, the reject is
+/// `UNMET_REQUIREMENTS`.
 pub trait RpmHook {
     fn allows(&self, ruleset: &Ruleset, card: &CardProfile, location: &LocationInfo) -> bool;
+}
+
+/// The `rpm` rulesets (latest version per id) that match the card at the location at `now`
+/// by their own conditions: the ones whose external verdict a decision can need. The server
+/// asks the external rule engine for these only, before deciding.
+pub fn rpm_candidates<'a>(
+    rulesets: &'a RulesetIndex,
+    card: &CardProfile,
+    location: &LocationInfo,
+    now: DateTime<Utc>,
+) -> Vec<&'a Ruleset> {
+    let mut out: Vec<&'a Ruleset> = Vec::new();
+    for rs in rulesets.rulesets().iter().filter(|r| r.rpm) {
+        if static_match_at(rs, card, location, now).is_err() {
+            continue;
+        }
+        match out.iter_mut().find(|r| r.id == rs.id) {
+            Some(seen) if seen.version < rs.version => *seen = rs,
+            Some(_) => {}
+            None => out.push(rs),
+        }
+    }
+    out
 }
 
 /// Everything a decision depends on.
@@ -552,10 +579,18 @@ fn static_match(
     card: &CardProfile,
     input: &DecisionInput<'_>,
 ) -> Result<(usize, u64), TraceStepKind> {
-    if !rs.is_valid_at(input.now) {
+    static_match_at(rs, card, input.location, input.now)
+}
+
+fn static_match_at(
+    rs: &Ruleset,
+    card: &CardProfile,
+    loc: &LocationInfo,
+    now: DateTime<Utc>,
+) -> Result<(usize, u64), TraceStepKind> {
+    if !rs.is_valid_at(now) {
         return Err(TraceStepKind::Validity);
     }
-    let loc = input.location;
     let in_location = match &rs.locations {
         super::ruleset::LocationScope::Locations { ids } => ids.contains(&loc.id),
         super::ruleset::LocationScope::Country { country } => short_eq(country, &loc.country),
@@ -1135,6 +1170,8 @@ fn run<T: Tracer>(input: &DecisionInput<'_>, tr: &mut T) -> Decision {
     //    where the index can't express a ruleset), then the RPM hook.
     let mut windows = Windows::new(now);
     let mut cands: Vec<Cand<'_>> = Vec::new();
+    // The first ruleset that matched the card but whose external rules (RPM) refused it.
+    let mut rpm_refused: Option<uuid::Uuid> = None;
     if let Some(card) = input.card {
         let index = input.rulesets;
         let probe = if T::ON {
@@ -1152,6 +1189,7 @@ fn run<T: Tracer>(input: &DecisionInput<'_>, tr: &mut T) -> Decision {
                     .rpm
                     .is_some_and(|h| index.terms(i).rpm && !h.allows(rs, card, loc));
                 if refused {
+                    rpm_refused.get_or_insert(rs.id);
                     Err(TraceStepKind::Rpm)
                 } else {
                     Ok(m)
@@ -1326,6 +1364,15 @@ fn run<T: Tracer>(input: &DecisionInput<'_>, tr: &mut T) -> Decision {
         }
     }
     if !cands.iter().any(|c| !c.superseded) {
+        if let Some(id) = rpm_refused {
+            // A ruleset covers the card here, but its external rules refuse it: the card's
+            // requirements are not met ("contact your bank"), not a missing rule.
+            return reject(
+                RejectCode::UnmetRequirements,
+                "the external rules (RPM) of the ruleset that covers this card refuse it".into(),
+                Some(id),
+            );
+        }
         return reject(
             RejectCode::MissingAccessRules,
             format!(

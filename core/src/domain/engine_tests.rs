@@ -1065,7 +1065,12 @@ fn rpm_hook() {
     let ix = s.index();
     let mut input = s.input(&ix);
     input.rpm = Some(&deny);
-    assert_eq!(outcome(&decide(&input)), Want::No(MissingAccessRules));
+    // A rule covers the card; its external requirements refuse it.
+    assert_eq!(outcome(&decide(&input)), Want::No(UnmetRequirements));
+    assert_eq!(
+        decide(&input).reject_code(),
+        Some(RejectCode::UnmetRequirements)
+    );
     s.rulesets[0].rpm = false;
     let ix = s.index();
     let mut input = s.input(&ix);

@@ -19,8 +19,8 @@ pub mod ruleset;
 
 pub use card::{luhn_valid, mask_pan, CardProfile, MaskedPan, Pan, PanError};
 pub use engine::{
-    confirm_guests, decide, decide_explained, evaluate_spend, CardTransaction, Decision,
-    DecisionInput, Grant, GuestAllowance, GuestCounts, GuestError, GuestKind, GuestSplit,
+    confirm_guests, decide, decide_explained, evaluate_spend, rpm_candidates, CardTransaction,
+    Decision, DecisionInput, Grant, GuestAllowance, GuestCounts, GuestError, GuestKind, GuestSplit,
     OperationStatus, RejectCode, RpmHook, RulesetUsage, SpendCheck, TraceStep, TraceStepKind,
     UsageRecord,
 };

@@ -78,6 +78,8 @@ pub enum Capability {
     FleetApi,
     /// The audit log (Admin only).
     AuditView,
+    /// The messages terminals show per reject code and language (Admin only).
+    PosMessages,
 }
 
 impl Capability {
@@ -103,7 +105,7 @@ pub fn allowed(role: Role, cap: Capability) -> Option<Scope> {
         (Admin, _) => Some(All),
 
         (User, UsersView) => Some(All),
-        (User, FleetApi | UsersManage | AuditView) => None,
+        (User, FleetApi | UsersManage | AuditView | PosMessages) => None,
         (User, OperationsReverse | CardsManage) => None,
         (User, _) => Some(All),
 

@@ -18,6 +18,12 @@ pub struct LocationView {
     /// The typical stay: an admitted person counts toward the live occupancy this long.
     pub stay_minutes: i32,
     pub time_zone: String,
+    /// Offline policy (seed: "Defining fallback to offline entrances"): whether terminals
+    /// here may admit offline (when not, their fallback BIN ranges and whitelist are empty).
+    pub offline_allowed: bool,
+    /// The most offline entries of one card here per day (UTC); `None` = no limit. Entries
+    /// beyond it are recorded, flagged over the limit.
+    pub offline_max_per_card_per_day: Option<i32>,
     pub tenant_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -60,6 +66,12 @@ pub struct LocationInput {
     pub stay_minutes: Option<String>,
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// `true`/`false` (JSON booleans or form text); empty: allowed.
+    #[serde(default, deserialize_with = "num_or_text")]
+    pub offline_allowed: Option<String>,
+    /// 1–1000; empty: no limit.
+    #[serde(default, deserialize_with = "num_or_text")]
+    pub offline_max_per_card_per_day: Option<String>,
     #[serde(default)]
     pub tenant_id: Option<String>,
 }
@@ -88,6 +100,8 @@ pub struct ValidLocation {
     pub stay_minutes: i32,
     /// `None`: not given, the server takes the country's zone.
     pub time_zone: Option<String>,
+    pub offline_allowed: bool,
+    pub offline_max_per_card_per_day: Option<i32>,
     pub tenant_id: Option<String>,
 }
 
@@ -106,6 +120,8 @@ pub struct OccupancyView {
 pub const DEFAULT_STAY_MINUTES: i32 = 120;
 /// The longest typical stay accepted (one week).
 pub const MAX_STAY_MINUTES: i32 = 10_080;
+/// The highest per-card daily limit of offline entries accepted.
+pub const MAX_OFFLINE_PER_CARD_PER_DAY: i32 = 1000;
 
 pub const SERVICE_CODES: [(&str, &str); 2] = [("LOUNGE", "Lounge"), ("FAST_LINE", "Fast Line")];
 
@@ -208,6 +224,35 @@ impl LocationInput {
                 "An IANA time zone, e.g. Europe/Warsaw.",
             ));
         }
+        let offline_allowed = match opt(&self.offline_allowed).map(|s| s.to_ascii_lowercase()) {
+            None => true,
+            Some(s) => match s.as_str() {
+                "true" | "on" | "yes" | "1" => true,
+                "false" | "off" | "no" | "0" => false,
+                _ => {
+                    errors.push(FieldError::new(
+                        "offline_allowed",
+                        "true (offline entries allowed) or false.",
+                    ));
+                    true
+                }
+            },
+        };
+        let offline_max_per_card_per_day = match opt(&self.offline_max_per_card_per_day) {
+            None => None,
+            Some(s) => match s.parse::<i32>() {
+                Ok(n) if (1..=MAX_OFFLINE_PER_CARD_PER_DAY).contains(&n) => Some(n),
+                _ => {
+                    errors.push(FieldError::new(
+                        "offline_max_per_card_per_day",
+                        format!(
+                            "A whole number from 1 to {MAX_OFFLINE_PER_CARD_PER_DAY}, or empty for no limit."
+                        ),
+                    ));
+                    None
+                }
+            },
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -222,6 +267,8 @@ impl LocationInput {
             capacity,
             stay_minutes,
             time_zone,
+            offline_allowed,
+            offline_max_per_card_per_day,
             tenant_id: opt(&self.tenant_id),
         })
     }
@@ -251,6 +298,44 @@ mod tests {
         assert_eq!(v.cooldown_minutes, Some(15));
         assert_eq!(v.time_zone, None);
         assert_eq!(v.stay_minutes, DEFAULT_STAY_MINUTES);
+        assert!(v.offline_allowed);
+        assert_eq!(v.offline_max_per_card_per_day, None);
+    }
+
+    #[test]
+    fn offline_policy_fields() {
+        let with = |allowed: &str, max: &str| LocationInput {
+            offline_allowed: Some(allowed.into()),
+            offline_max_per_card_per_day: Some(max.into()),
+            ..ok()
+        };
+        let v = with("false", "3").validate().unwrap();
+        assert!(!v.offline_allowed);
+        assert_eq!(v.offline_max_per_card_per_day, Some(3));
+        assert!(with("on", "").validate().unwrap().offline_allowed);
+        let json: LocationInput = serde_json::from_value(serde_json::json!({
+            "name": "X", "country": "DEU", "service_code": "LOUNGE", "postal_code": "1",
+            "city": "B", "offline_allowed": false, "offline_max_per_card_per_day": 2
+        }))
+        .unwrap();
+        let v = json.validate().unwrap();
+        assert!(!v.offline_allowed);
+        assert_eq!(v.offline_max_per_card_per_day, Some(2));
+        let fields = |i: LocationInput| -> Vec<String> {
+            i.validate()
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(
+            fields(with("maybe", "0")),
+            ["offline_allowed", "offline_max_per_card_per_day"]
+        );
+        assert_eq!(
+            fields(with("true", "1001")),
+            ["offline_max_per_card_per_day"]
+        );
     }
 
     #[test]

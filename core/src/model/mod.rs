@@ -57,3 +57,5 @@ pub mod tenant;
 pub use tenant::*;
 pub mod audit;
 pub use audit::*;
+pub mod pos_messages;
+pub use pos_messages::*;

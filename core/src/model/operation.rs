@@ -149,6 +149,11 @@ pub struct OperationView {
     /// An offline entry recorded although the card had no entry left (the terminal had already
     /// let the cardholder in).
     pub over_limit: bool,
+    /// An offline entry that breached its location's offline policy: `OFFLINE_DISABLED`
+    /// (offline entries not allowed there) or `DAILY_LIMIT` (the card's offline entries there
+    /// that day were already at the location's limit). Such an entry is also `over_limit`.
+    #[serde(default)]
+    pub offline_policy_breach: Option<String>,
     /// An offline entry's ground at the terminal: `WHITELIST` or `BIN_RANGE`.
     #[serde(default)]
     pub offline_basis: Option<String>,

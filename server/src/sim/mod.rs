@@ -119,6 +119,8 @@ pub struct Terminal {
     token: Mutex<Option<(String, i64)>>,
     /// Source of "now" (unix seconds) for tokens; tests tie it to the server's clock.
     pub clock: std::sync::Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// Sent as `Accept-Language` (the language of reject messages), when set.
+    pub accept_language: Option<String>,
 }
 
 const REFRESH_MARGIN: i64 = 30;
@@ -134,6 +136,7 @@ impl Terminal {
             token_lifetime: 240,
             token: Mutex::new(None),
             clock: std::sync::Arc::new(unix_now),
+            accept_language: None,
         })
     }
 
@@ -197,6 +200,9 @@ impl Terminal {
             .http
             .request(method, format!("{}{}", self.base_url, path))
             .bearer_auth(self.token());
+        if let Some(l) = &self.accept_language {
+            req = req.header(reqwest::header::ACCEPT_LANGUAGE, l);
+        }
         if let Some(b) = body {
             req = req.json(b);
         }

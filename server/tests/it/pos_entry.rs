@@ -354,6 +354,8 @@ async fn concurrent_terminals_never_spend_more_than_the_card_has() {
             cooldown_minutes: Set(None),
             capacity: Set(None),
             stay_minutes: Set(120),
+            offline_allowed: Set(true),
+            offline_max_per_card_per_day: Set(None),
             time_zone: Set("Europe/Berlin".into()),
             tenant_id: Set(None),
             created_at: Set(0),

@@ -1076,5 +1076,6 @@ fn operation_row(pan_hash: &str, at: i64) -> operations::ActiveModel {
         confirm_claim: Set(None),
         reserved_guests: Set(0),
         amounts: Set(None),
+        offline_policy_breach: Set(None),
     }
 }

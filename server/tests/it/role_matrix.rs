@@ -90,6 +90,13 @@ fn endpoints() -> Vec<Endpoint> {
         },
         Endpoint {
             method: Method::GET,
+            path: "/api/v1/admin/pos-messages?language=de",
+            body: None,
+            needs: PosMessages,
+            unscoped: false,
+        },
+        Endpoint {
+            method: Method::GET,
             path: "/api/v1/admin/dashboard",
             body: None,
             needs: OperationsView,

@@ -179,3 +179,20 @@ pub async fn unassign(b: &Backend, p: &Principal, raw_id: &str) -> FleetResult<(
     support::audit(b, p, "fleet.terminal.unassign", "terminal", &t.id, None).await;
     Ok(())
 }
+
+/// Move a terminal to another access-control location, or unassign it from any (`None`):
+/// `PUT /api/v1/admin/pos-terminals/{terminalID}/location`. The same service as the admin
+/// API's `PUT /api/v1/admin/terminals/{serial}/location` and the panel's "Move to…"
+/// ([`crate::service::terminals::move_to`]: checks, terminal event, audit); only the id
+/// differs (the fleet's `term_<uuid>`).
+pub async fn move_to_location(
+    b: &Backend,
+    p: &Principal,
+    raw_id: &str,
+    location_id: Option<&str>,
+) -> FleetResult<String> {
+    support::require(p)?;
+    let t = support::find_terminal(&b.db, raw_id).await?;
+    super::super::terminals::move_to(b, p, &t.serial_number, location_id).await?;
+    Ok(t.id)
+}

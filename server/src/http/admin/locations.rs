@@ -105,7 +105,7 @@ pub async fn occupancy(
     request_body = schema::LocationInput,
     responses(
         (status = 201, description = "The new location", body = schema::LocationView),
-        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `stay_minutes`, `time_zone`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `stay_minutes`, `time_zone`, `offline_allowed`, `offline_max_per_card_per_day`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not manage locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
     ),
@@ -127,7 +127,7 @@ pub async fn create(
     request_body = schema::LocationInput,
     responses(
         (status = 200, description = "The updated location", body = schema::LocationView),
-        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `stay_minutes`, `time_zone`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 400, description = "invalid_request: `fields` name the bad inputs (`name`, `country`, `service_code`, `postal_code`, `city`, `address`, `cooldown_minutes`, `capacity`, `stay_minutes`, `time_zone`, `offline_allowed`, `offline_max_per_card_per_day`, `tenant_id`), or `body` when it is not JSON", body = ApiErrorBody),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not manage locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
         (status = 404, description = "not_found: no such location, or not the caller's tenant's", body = ApiErrorBody),

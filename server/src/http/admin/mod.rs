@@ -8,6 +8,7 @@ pub mod data;
 pub mod locations;
 pub mod openapi;
 pub mod operations;
+pub mod pos_messages;
 pub mod reports;
 pub mod rulesets;
 pub mod schema;
@@ -124,6 +125,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/admin/locations/{id}/occupancy",
             get(locations::occupancy),
+        )
+        .route("/api/v1/admin/pos-messages", get(pos_messages::list))
+        .route(
+            "/api/v1/admin/pos-messages/preview",
+            get(pos_messages::preview),
+        )
+        .route(
+            "/api/v1/admin/pos-messages/{language}/{code}",
+            axum::routing::put(pos_messages::update).delete(pos_messages::reset),
         )
         .route("/api/v1/admin/try-card", post(try_card::try_card))
         .route("/api/v1/auth/password", post(auth::change_password))

@@ -287,6 +287,9 @@ pub const DETAILED: &[Column<OperationView>] = &[
     ("Amount", |o, _| Cell::Money(o.total_minor, money_digits(o))),
     ("Currency", |o, _| opt_text(&o.currency)),
     ("Over limit", |o, _| Cell::Bool(o.over_limit)),
+    ("Offline policy breach", |o, _| {
+        opt_text(&o.offline_policy_breach)
+    }),
     ("Requested date", |o, zone| local(o.requested_at, zone)),
     ("Entry date", |o, zone| local(o.occurred_at, zone)),
     ("Confirmed date", |o, zone| opt_local(o.confirmed_at, zone)),

@@ -312,6 +312,9 @@ pub struct OperationView {
     pub total_minor: i64,
     pub currency: Option<String>,
     pub over_limit: bool,
+    /// An offline entry that breached its location's offline policy: `OFFLINE_DISABLED` or
+    /// `DAILY_LIMIT` (then also `over_limit`).
+    pub offline_policy_breach: Option<String>,
     /// An offline entry's ground at the terminal: `WHITELIST` or `BIN_RANGE`.
     pub offline_basis: Option<String>,
     /// Epoch ms.
@@ -613,6 +616,12 @@ pub struct LocationView {
     pub stay_minutes: i32,
     /// IANA time zone.
     pub time_zone: String,
+    /// Offline policy: terminals here may admit offline (else their fallback BIN ranges and
+    /// whitelist are empty, and offline reports are flagged `OFFLINE_DISABLED`).
+    pub offline_allowed: bool,
+    /// Offline policy: the most offline entries of one card here per UTC day; null = no
+    /// limit. Reports beyond it are recorded and flagged `DAILY_LIMIT` (over the limit).
+    pub offline_max_per_card_per_day: Option<i32>,
     pub tenant_id: Option<String>,
     /// Epoch ms.
     pub created_at: i64,
@@ -655,6 +664,15 @@ pub struct LocationInput {
     /// country's zone (POL → Europe/Warsaw; UTC for a country without one).
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// Offline entries allowed here: `true` (default when absent) or `false`.
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub offline_allowed: Option<String>,
+    /// The most offline entries of one card here per UTC day, 1 to 1000; absent or null: no
+    /// limit.
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub offline_max_per_card_per_day: Option<String>,
     /// The owning service provider (Admin only; a service provider's own tenant otherwise).
     #[serde(default)]
     pub tenant_id: Option<String>,
@@ -742,6 +760,48 @@ pub struct FxRateView {
 pub struct FxRateInput {
     /// A positive decimal, e.g. `"4.3215"`.
     pub rate: String,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct PosMessageView {
+    /// The wire reject code, e.g. `LIMIT_EXCEEDED`.
+    pub code: String,
+    /// ISO 639-1, e.g. `de`.
+    pub language: String,
+    /// What a terminal asking for this language gets: the Admin's text when `custom`, else
+    /// the English one.
+    pub message: String,
+    /// The built-in (seed) English text.
+    pub default_message: String,
+    /// Whether an Admin set this code's text in this language.
+    pub custom: bool,
+    /// Epoch ms of the last change (custom only).
+    pub updated_at: Option<i64>,
+    /// User id of the Admin who changed it (custom only).
+    pub updated_by: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct PosMessageInput {
+    /// 1–200 characters, one line.
+    pub message: String,
+}
+
+#[derive(Debug, Default, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PosMessageFilter {
+    /// Only this language (ISO 639-1); all supported languages when absent.
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct PosMessagePreview {
+    pub code: String,
+    /// The header value previewed.
+    pub accept_language: String,
+    /// The language of the message (the answer's `Content-Language`).
+    pub language: String,
+    pub message: String,
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -1188,6 +1248,10 @@ mod tests {
         mirrors::<FxRateView, m::FxRateView>(&[]);
         mirrors::<FxRateInput, m::FxRateInput>(&[]);
         mirrors::<ImportReport, m::ImportReport>(&[]);
+        mirrors::<PosMessageView, m::PosMessageView>(&[]);
+        mirrors::<PosMessageInput, m::PosMessageInput>(&[]);
+        mirrors::<PosMessageFilter, m::PosMessageFilter>(&[]);
+        mirrors::<PosMessagePreview, m::PosMessagePreview>(&[]);
         mirrors::<NewCardTransaction, ct::NewCardTransaction>(&[]);
         mirrors::<CardTransactionBatch, ct::CardTransactionBatch>(&[]);
         mirrors::<CardTransactionImportReport, ct::CardTransactionImportReport>(&[]);

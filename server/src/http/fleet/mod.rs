@@ -39,6 +39,10 @@ pub fn routes() -> Router<AppState> {
             &format!("{T}/{{id}}/assignment"),
             put(terminals::assign).delete(terminals::unassign),
         )
+        .route(
+            &format!("{T}/{{id}}/location"),
+            put(terminals::move_location),
+        )
         .route(&format!("{T}/{{id}}/analytics"), get(reports::analytics))
         .route(
             &format!("{T}/{{id}}/prepare-collection"),

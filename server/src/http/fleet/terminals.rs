@@ -438,3 +438,40 @@ pub async fn unassign(
     assignment::unassign(&b, &p, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Where to move a terminal (`location_id: null` unassigns it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationMove {
+    /// The access-control location's id; `null` unassigns the terminal from any location
+    /// (its checks then answer `UNKNOWN_DEVICE`).
+    pub location_id: Option<String>,
+}
+
+/// Move or unassign a terminal
+///
+/// Moves the terminal to another access-control location (its pairing stays; its next entries
+/// land there), or unassigns it with `{"location_id": null}`. The same service as
+/// `PUT /api/v1/admin/terminals/{serial}/location`: a terminal event (`terminal_moved` /
+/// `terminal_unassigned`) and an audit entry (`terminal.move`).
+#[utoipa::path(put, path = "/api/v1/admin/pos-terminals/{terminalID}/location", tag = "fleet",
+    params(("terminalID" = String, Path)), request_body = LocationMove,
+    responses((status = 200, body = TerminalDetail),
+              (status = 400, description = "invalid_request: `location_id` names no location"),
+              (status = 404, description = "terminal_not_found"), (status = 403, description = "forbidden")),
+    security(("bearer" = [])))]
+pub async fn move_location(
+    FleetCaller(b, p): FleetCaller,
+    Path(id): Path<String>,
+    Body(input): Body<LocationMove>,
+) -> FleetApiResult<Json<TerminalDetail>> {
+    let to = input
+        .location_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let id = assignment::move_to_location(&b, &p, &id, to).await?;
+    Ok(Json(detail(
+        details::get(&b, &p, &id, DetailInclude::default()).await?,
+    )))
+}

@@ -5,6 +5,7 @@ use super::error::{PosError, PosJson};
 use super::pair::rfc3339;
 use access_core::domain::{GuestAllowance, Money, Pan, RejectCode};
 use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::Json;
 use backend::service::entry::{self, CheckOutcome, ConfirmError, ConfirmOutcome, TerminalRef};
 use backend::Backend;
@@ -110,17 +111,41 @@ fn guests(g: &GuestAllowance, child: bool) -> Value {
     v
 }
 
-fn rejected(access_id: &str, code: RejectCode) -> Value {
-    json!({
-        "status": "REJECTED",
-        "accessId": access_id,
-        "code": code.as_str(),
-        "message": code.message(),
-    })
+/// The terminal's `Accept-Language` header, if readable.
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// A REJECTED answer with the code's message in the terminal's language (an Admin's text, else
+/// the built-in English one), and that language as `Content-Language`.
+async fn rejected(
+    b: &Backend,
+    headers: &HeaderMap,
+    access_id: &str,
+    code: RejectCode,
+) -> (HeaderMap, Json<Value>) {
+    let (language, message) =
+        backend::service::pos_messages::for_terminal(b, code, accept_language(headers)).await;
+    let mut out = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&language) {
+        out.insert(header::CONTENT_LANGUAGE, v);
+    }
+    (
+        out,
+        Json(json!({
+            "status": "REJECTED",
+            "accessId": access_id,
+            "code": code.as_str(),
+            "message": message,
+        })),
+    )
 }
 
 #[utoipa::path(post, tag = "pos", path = "/pos/check_entry", request_body = CheckRequest,
-    responses((status = 200, description = "GRANTED or REJECTED with a reject code; every call records an operation"),
+    params(("Accept-Language" = Option<String>, Header, description = "The language of a reject's `message` (RFC 9110 q-values; e.g. `de-DE,de;q=0.9`): the most preferred language an Admin wrote a text in for that code, else English; the answer's `Content-Language` names it")),
+    responses((status = 200, description = "GRANTED or REJECTED with a reject code and its message in the terminal's language (`Accept-Language`); every call records an operation"),
               (status = 400, description = "INVALID_REQUEST"), (status = 401, description = "UNAUTHORIZED"),
               (status = 403, description = "TERMINAL_DISABLED"),
               (status = 429, description = "TOO_MANY_REQUESTS: the terminal's per-minute velocity limit (`--pos-velocity-per-minute`, default 60) is reached; `Retry-After` tells when the next window opens")),
@@ -128,8 +153,9 @@ fn rejected(access_id: &str, code: RejectCode) -> Value {
 pub async fn check_entry(
     State(b): State<Backend>,
     t: PosTerminal,
+    headers: HeaderMap,
     PosJson(req): PosJson<CheckRequest>,
-) -> Result<Json<Value>, PosError> {
+) -> Result<(HeaderMap, Json<Value>), PosError> {
     velocity(&b, &t).await?;
     let pan =
         Pan::parse(req.pan.trim()).map_err(|e| PosError::InvalidRequest(format!("pan: {e}")))?;
@@ -145,33 +171,39 @@ pub async fn check_entry(
         return Err(PosError::InvalidRequest("expiry: MM/YY".into()));
     }
     let outcome = entry::check_entry(&b, &terminal(&t), &pan, &req.entry_mode).await?;
-    Ok(Json(match outcome {
-        CheckOutcome::Rejected { access_id, code } => rejected(&access_id, code),
+    Ok(match outcome {
+        CheckOutcome::Rejected { access_id, code } => {
+            rejected(&b, &headers, &access_id, code).await
+        }
         CheckOutcome::Granted {
             access_id,
             expires_at,
             grant,
             location,
-        } => json!({
-            "status": "GRANTED",
-            "accessId": access_id,
-            "expiresAt": rfc3339(expires_at),
-            "service": location.service_code,
-            "location": {"id": location.id, "name": location.name},
-            "cardholder": {
-                "paid": grant.cardholder_paid,
-                "price": grant.cardholder_price.filter(|_| grant.cardholder_paid).map(money),
-            },
-            "remainingVisits": {"free": grant.remaining_free, "paid": grant.remaining_paid},
-            "guests": {
-                "adults": guests(&grant.adults, false),
-                "children": guests(&grant.children, true),
-            },
-        }),
-    }))
+        } => (
+            HeaderMap::new(),
+            Json(json!({
+                "status": "GRANTED",
+                "accessId": access_id,
+                "expiresAt": rfc3339(expires_at),
+                "service": location.service_code,
+                "location": {"id": location.id, "name": location.name},
+                "cardholder": {
+                    "paid": grant.cardholder_paid,
+                    "price": grant.cardholder_price.filter(|_| grant.cardholder_paid).map(money),
+                },
+                "remainingVisits": {"free": grant.remaining_free, "paid": grant.remaining_paid},
+                "guests": {
+                    "adults": guests(&grant.adults, false),
+                    "children": guests(&grant.children, true),
+                },
+            })),
+        ),
+    })
 }
 
 #[utoipa::path(post, tag = "pos", path = "/pos/confirm_entry", request_body = ConfirmRequest,
+    params(("Accept-Language" = Option<String>, Header, description = "The language of a reject's `message`, as for check_entry")),
     responses((status = 200, description = "COMPLETED, or REJECTED when the guests' amount authorization is declined or, with LOCATION_FULL, when the guests don't fit in the location's capacity (the grant stays open; confirm fewer guests)"),
               (status = 400, description = "INVALID_REQUEST (guests above max or available)"), (status = 404, description = "ACCESS_NOT_FOUND"),
               (status = 409, description = "ACCESS_EXPIRED or ALREADY_CONFIRMED")),
@@ -179,8 +211,9 @@ pub async fn check_entry(
 pub async fn confirm_entry(
     State(b): State<Backend>,
     t: PosTerminal,
+    headers: HeaderMap,
     PosJson(req): PosJson<ConfirmRequest>,
-) -> Result<Json<Value>, PosError> {
+) -> Result<(HeaderMap, Json<Value>), PosError> {
     let outcome = entry::confirm_entry(
         &b,
         &terminal(&t),
@@ -198,8 +231,10 @@ pub async fn confirm_entry(
         ConfirmError::InProgress => PosError::TooManyRequests(1),
         ConfirmError::Service(e) => e.into(),
     })?;
-    Ok(Json(match outcome {
-        ConfirmOutcome::Declined { access_id, code } => rejected(&access_id, code),
+    Ok(match outcome {
+        ConfirmOutcome::Declined { access_id, code } => {
+            rejected(&b, &headers, &access_id, code).await
+        }
         ConfirmOutcome::Completed {
             access_id,
             split,
@@ -208,24 +243,24 @@ pub async fn confirm_entry(
             remaining_paid,
         } => {
             let mut body = json!({
-            "status": "COMPLETED",
-            "accessId": access_id,
-            "cardholderPaid": split.cardholder_paid,
-            "freeAdultGuests": split.free_adults,
-            "paidAdultGuests": split.paid_adults,
-            "freeChildGuests": split.free_children,
-            "paidChildGuests": split.paid_children,
-            "total": money(split.primary(currency)),
-            "remainingVisits": {"free": remaining_free, "paid": remaining_paid},
+                "status": "COMPLETED",
+                "accessId": access_id,
+                "cardholderPaid": split.cardholder_paid,
+                "freeAdultGuests": split.free_adults,
+                "paidAdultGuests": split.paid_adults,
+                "freeChildGuests": split.free_children,
+                "paidChildGuests": split.paid_children,
+                "total": money(split.primary(currency)),
+                "remainingVisits": {"free": remaining_free, "paid": remaining_paid},
             });
             // Prices in several currencies (cardholder EUR, guests PLN): `total` is the first,
             // `totals` lists every currency's amount (an addition to the POS contract's shape).
             if split.amounts.len() > 1 {
                 body["totals"] = json!(split.amounts.iter().map(|m| money(*m)).collect::<Vec<_>>());
             }
-            body
+            (HeaderMap::new(), Json(body))
         }
-    }))
+    })
 }
 
 #[cfg(test)]
