@@ -30,6 +30,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         }
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Validation(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
+        AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) | AppError::FieldConflict(_) => StatusCode::CONFLICT,
         AppError::TooManyRequests { .. } | AppError::AccountLocked { .. } => {
             StatusCode::TOO_MANY_REQUESTS
@@ -63,6 +64,16 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// For handlers whose documented schema states everything it can: a service's validation
+/// failure then means the request matched the schema but broke a rule the schema cannot
+/// express (a Luhn check digit, a CSV row, an unknown reference), which is 422, not 400.
+pub fn unprocessable(e: ServiceError) -> ApiError {
+    match AppError::from(e) {
+        AppError::Validation(fields) => ApiError(AppError::Unprocessable(fields)),
+        other => ApiError(other),
+    }
+}
 
 /// A parser's message made safe to send back: extractors quote what they could not read, and a
 /// PAN sent as a JSON number or in a query string would be echoed in clear (PCI DSS req. 3).

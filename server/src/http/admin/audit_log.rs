@@ -31,5 +31,6 @@ pub async fn list(
     q: Result<Query<AuditFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<AuditEntryView>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(audit_log::list(&b, &p, &filter).await?))
 }

@@ -8,6 +8,7 @@
 //!
 //! CSV errors name the line and column: `line[3].bin_to`.
 
+use super::super::error::{unprocessable};
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
@@ -47,6 +48,7 @@ pub async fn list_bins(
     q: Result<Query<BinFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<BinRangeView>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(data::list_bins(&b, &p, &filter).await?))
 }
 
@@ -71,7 +73,7 @@ pub async fn import_bins(
     body: String,
 ) -> ApiResult<Json<ImportReport>> {
     let Query(q) = q.map_err(bad_query)?;
-    Ok(Json(data::import_bins(&b, &p, &body, q.replace).await?))
+    Ok(Json(data::import_bins(&b, &p, &body, q.replace).await.map_err(unprocessable)?))
 }
 
 /// List FX rates
@@ -91,6 +93,7 @@ pub async fn list_fx(
     q: Result<Query<FxFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<FxRateView>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(data::list_fx(&b, &p, &filter).await?))
 }
 
@@ -109,7 +112,7 @@ pub async fn list_fx(
     ),
     security(("bearer" = [])))]
 pub async fn import_fx(ApiCaller(b, p): ApiCaller, body: String) -> ApiResult<Json<ImportReport>> {
-    Ok(Json(data::import_fx(&b, &p, &body).await?))
+    Ok(Json(data::import_fx(&b, &p, &body).await.map_err(unprocessable)?))
 }
 
 /// Correct an FX rate
@@ -130,5 +133,5 @@ pub async fn update_fx(
     body: Result<Json<FxRateInput>, JsonRejection>,
 ) -> ApiResult<Json<FxRateView>> {
     let Json(input) = body.map_err(bad_body)?;
-    Ok(Json(data::update_fx(&b, &p, &id, &input.rate).await?))
+    Ok(Json(data::update_fx(&b, &p, &id, &input.rate).await.map_err(unprocessable)?))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/admin/locations`: list (filters `country`, `name`, `service`, `page`, `page_size`),
 //! create, get, update, delete. Terminals of a location: see `terminals.rs`.
 
+use super::super::error::{unprocessable};
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
@@ -31,6 +32,7 @@ pub async fn list(
     q: Result<Query<LocationFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<LocationView>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(locations::list(&b, &p, &filter).await?))
 }
 
@@ -102,7 +104,7 @@ pub async fn create(
     let Json(input) = body.map_err(bad_body)?;
     Ok((
         StatusCode::CREATED,
-        Json(locations::create(&b, &p, &input).await?),
+        Json(locations::create(&b, &p, &input).await.map_err(unprocessable)?),
     ))
 }
 
@@ -124,7 +126,7 @@ pub async fn update(
     body: Result<Json<LocationInput>, JsonRejection>,
 ) -> ApiResult<Json<LocationView>> {
     let Json(input) = body.map_err(bad_body)?;
-    Ok(Json(locations::update(&b, &p, &id, &input).await?))
+    Ok(Json(locations::update(&b, &p, &id, &input).await.map_err(unprocessable)?))
 }
 
 /// Delete a location

@@ -32,6 +32,7 @@ pub async fn list(
     q: Result<Query<OperationFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<OperationView>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(operations::list(&b, &p, &filter).await?))
 }
 
@@ -118,12 +119,15 @@ pub async fn reverse(
     let input: ReversalInput = if body.iter().all(u8::is_ascii_whitespace) {
         ReversalInput::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError(AppError::Validation(vec![FieldError::new(
-                "body",
-                e.to_string(),
-            )]))
-        })?
+        // `null` is an absent body too (what a client serializing "no reason" may send).
+        serde_json::from_slice::<Option<ReversalInput>>(&body)
+            .map_err(|e| {
+                ApiError(AppError::Validation(vec![FieldError::new(
+                    "body",
+                    crate::http::error::redacted(&e.to_string()),
+                )]))
+            })?
+            .unwrap_or_default()
     };
     Ok(Json(operations::reverse(&b, &p, &id, input.reason).await?))
 }

@@ -3,6 +3,7 @@
 //! (`RulesetDraft`, camelCase JSON; errors name JSON paths such as `binRanges[1].to`), details,
 //! soft delete, and `/{id}/versions` (+ `/{id}/versions/{n}`, that version's definition).
 
+use super::super::error::{unprocessable};
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
@@ -32,6 +33,7 @@ pub async fn list(
     q: Result<Query<RulesetFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<RulesetSummary>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(rulesets::list(&b, &p, &filter).await?))
 }
 
@@ -74,7 +76,7 @@ pub async fn create(
     let Json(draft) = body.map_err(bad_body)?;
     Ok((
         StatusCode::CREATED,
-        Json(rulesets::create(&b, &p, &draft).await?),
+        Json(rulesets::create(&b, &p, &draft).await.map_err(unprocessable)?),
     ))
 }
 
@@ -98,7 +100,7 @@ pub async fn update(
     body: Result<Json<RulesetDraft>, JsonRejection>,
 ) -> ApiResult<Json<RulesetDetail>> {
     let Json(draft) = body.map_err(bad_body)?;
-    Ok(Json(rulesets::update(&b, &p, &id, &draft).await?))
+    Ok(Json(rulesets::update(&b, &p, &id, &draft).await.map_err(unprocessable)?))
 }
 
 /// Delete a ruleset

@@ -59,9 +59,43 @@ pub struct Page<T> {
 #[into_params(parameter_in = Query)]
 pub struct Paging {
     /// From 1 (default 1).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
     /// Default 25, at most 200.
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<u64>,
+}
+
+/// The most pages a list can be asked for (deeper pages are never useful and the offset
+/// `(page - 1) * page_size` must not overflow).
+pub const MAX_PAGE: u64 = 1_000_000;
+/// The largest page a list serves (as `access_core::model::paging` clamps the panel's requests).
+pub const MAX_PAGE_SIZE: u64 = 200;
+
+/// Refuses paging outside the documented bounds (400 naming the field) instead of silently
+/// clamping it, so that a client asking for 1000 rows learns it gets at most 200.
+pub fn check_paging(
+    page: Option<u64>,
+    page_size: Option<u64>,
+) -> Result<(), access_core::model::AppError> {
+    let mut errors = Vec::new();
+    if page.is_some_and(|p| !(1..=MAX_PAGE).contains(&p)) {
+        errors.push(access_core::model::FieldError::new(
+            "page",
+            format!("a whole number from 1 to {MAX_PAGE}"),
+        ));
+    }
+    if page_size.is_some_and(|s| !(1..=MAX_PAGE_SIZE).contains(&s)) {
+        errors.push(access_core::model::FieldError::new(
+            "page_size",
+            format!("a whole number from 1 to {MAX_PAGE_SIZE}"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(access_core::model::AppError::Validation(errors))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,6 +426,7 @@ pub struct CardTransactionView {
 pub struct ReversalInput {
     /// Up to 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -416,13 +451,60 @@ pub struct DashboardData {
     pub child_guests: u64,
     pub rejections: u64,
     /// `[day (YYYY-MM-DD), entries, guest entries]` per day.
+    #[schema(schema_with = per_day_rows)]
     pub per_day: Vec<(String, u64, u64)>,
     /// Entries per hour of day (UTC), 24 values.
     pub per_hour: Vec<u64>,
     /// `[reject code, count]`.
+    #[schema(schema_with = name_count_rows)]
     pub rejections_by_code: Vec<(String, u64)>,
     /// `[location name, entries]`, most first.
+    #[schema(schema_with = name_count_rows)]
     pub top_locations: Vec<(String, u64)>,
+}
+
+/// A list of fixed-length rows `[name, count, …]`. The exact OpenAPI 3.1 form would be
+/// `prefixItems` (utoipa's derive writes the invalid 3.0-era `items: [...]`), but Schemathesis
+/// 4.32 rewrites `prefixItems` in response schemas into `items: [...]` and then rejects that
+/// under JSON Schema 2020-12, so the conformance step could not run: each row is stated as an
+/// array of exactly `len` strings or counts, the column order in the field's description.
+fn tuple_rows(len: usize) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{Array, OneOfBuilder, Schema};
+    let cell = Schema::OneOf(
+        OneOfBuilder::new()
+            .item(string_schema())
+            .item(count_schema())
+            .build(),
+    );
+    let row = Array::builder()
+        .items(utoipa::openapi::RefOr::T(cell))
+        .min_items(Some(len))
+        .max_items(Some(len))
+        .build();
+    Array::new(row)
+}
+
+fn count_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(0))
+        .into()
+}
+
+fn string_schema() -> utoipa::openapi::Schema {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .into()
+}
+
+fn per_day_rows() -> utoipa::openapi::schema::Array {
+    tuple_rows(3)
+}
+
+fn name_count_rows() -> utoipa::openapi::schema::Array {
+    tuple_rows(2)
 }
 
 // ---------------------------------------------------------------------------------------------

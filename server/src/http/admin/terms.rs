@@ -14,7 +14,7 @@
 //! `POST /api/panel/terms` (multipart, then back to `/terms`) and
 //! `GET /api/panel/terms/{id}/content`.
 
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::{ApiError, ApiResult, unprocessable};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_body;
@@ -131,7 +131,7 @@ pub async fn upload(
     let (meta, content) = read_upload(req).await?;
     Ok((
         StatusCode::CREATED,
-        Json(terms::upload(&b, &p, &meta, content).await?),
+        Json(terms::upload(&b, &p, &meta, content).await.map_err(unprocessable)?),
     ))
 }
 
@@ -210,7 +210,7 @@ pub async fn accept(
     body: Result<Json<ConsentInput>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let Json(input) = body.map_err(bad_body)?;
-    terms::accept(&b, &p, &input.document_ids).await?;
+    terms::accept(&b, &p, &input.document_ids).await.map_err(unprocessable)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

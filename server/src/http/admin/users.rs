@@ -1,4 +1,4 @@
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::{ApiError, ApiResult, unprocessable};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use access_core::model::{
@@ -39,6 +39,7 @@ pub async fn list(
     q: Result<Query<UserFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<UserView>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(users::list(&b, &p, &filter).await?))
 }
 
@@ -75,7 +76,7 @@ pub async fn create(
     let Json(input) = body.map_err(bad_body)?;
     Ok((
         StatusCode::CREATED,
-        Json(users::create(&b, &p, &input).await?),
+        Json(users::create(&b, &p, &input).await.map_err(unprocessable)?),
     ))
 }
 
@@ -99,7 +100,7 @@ pub async fn update(
     body: Result<Json<UserInput>, JsonRejection>,
 ) -> ApiResult<Json<UserView>> {
     let Json(input) = body.map_err(bad_body)?;
-    Ok(Json(users::update(&b, &p, &id, &input).await?))
+    Ok(Json(users::update(&b, &p, &id, &input).await.map_err(unprocessable)?))
 }
 
 /// Delete a user

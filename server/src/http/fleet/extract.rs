@@ -54,7 +54,7 @@ where
     }
 }
 
-/// An optional JSON body: empty means `T::default()` (no Content-Type needed then).
+/// An optional JSON body: empty or `null` means `T::default()` (no Content-Type needed then).
 pub struct OptionalBody<T>(pub T);
 
 impl<S, T> FromRequest<S> for OptionalBody<T>
@@ -68,7 +68,9 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| bad_body(crate::http::error::redacted(&e.body_text())))?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // JSON `null` is "no body" too: that is what a client serializing an absent
+        // optional body sends.
+        if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(OptionalBody(T::default()));
         }
         serde_json::from_slice(&bytes)

@@ -59,7 +59,60 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = PosApiDoc::openapi();
     doc.merge(AdminApiDoc::openapi());
     doc.merge(FleetApiDoc::openapi());
+    SharedErrors.modify(&mut doc);
     doc
+}
+
+/// The error responses every operation shares, stated once here instead of in each path doc:
+/// a secured operation can always answer 401 (no, unknown or expired credentials), and an
+/// admin or fleet error response always has the `ApiErrorBody` shape.
+struct SharedErrors;
+
+impl Modify for SharedErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let rest = path.starts_with("/api/");
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                if secured && !op.responses.responses.contains_key("401") {
+                    op.responses.responses.insert(
+                        "401".to_owned(),
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(
+                                    "unauthorized: missing, unknown or expired credentials",
+                                )
+                                .build(),
+                        ),
+                    );
+                }
+                if !rest {
+                    continue;
+                }
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let is_error = status.starts_with('4') || status.starts_with('5');
+                    if let (true, RefOr::T(response)) = (is_error, response) {
+                        if response.content.is_empty() {
+                            response.content.insert(
+                                "application/json".to_owned(),
+                                Content::new(Some(Ref::from_schema_name("ApiErrorBody"))),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub fn routes() -> Router<AppState> {
