@@ -1,5 +1,6 @@
 //! `GET /api/v1/admin/audit-log`: the audit trail, Admin only.
 
+use crate::http::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
@@ -32,5 +33,5 @@ pub async fn list(
 ) -> ApiResult<Json<Page<AuditEntryView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(audit_log::list(&b, &p, &filter).await?))
+    Ok(Json(audit_log::list(&b, &p, &filter).await.map_err(unprocessable)?))
 }

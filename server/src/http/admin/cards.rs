@@ -42,7 +42,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<CardView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(enrolled_cards::list(&b, &p, &filter).await?))
+    Ok(Json(enrolled_cards::list(&b, &p, &filter).await.map_err(unprocessable)?))
 }
 
 /// Get an enrolled card
@@ -111,7 +111,9 @@ pub async fn import(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnenrolParams {
-    /// `YYYY-MM-DD` or RFC 3339; default now.
+    /// `YYYY-MM-DD`, RFC 3339 or `YYYY-MM-DD HH:MM:SS` (UTC); default now. An impossible
+    /// date in this shape answers 422.
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})?)?$")]
     pub unenrolled_at: Option<String>,
 }
 

@@ -49,7 +49,7 @@ pub async fn list_bins(
 ) -> ApiResult<Json<Page<BinRangeView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(data::list_bins(&b, &p, &filter).await?))
+    Ok(Json(data::list_bins(&b, &p, &filter).await.map_err(unprocessable)?))
 }
 
 /// Import BIN ranges
@@ -94,7 +94,7 @@ pub async fn list_fx(
 ) -> ApiResult<Json<Page<FxRateView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(data::list_fx(&b, &p, &filter).await?))
+    Ok(Json(data::list_fx(&b, &p, &filter).await.map_err(unprocessable)?))
 }
 
 /// Import FX rates

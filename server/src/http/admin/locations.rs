@@ -33,7 +33,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<LocationView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(locations::list(&b, &p, &filter).await?))
+    Ok(Json(locations::list(&b, &p, &filter).await.map_err(unprocessable)?))
 }
 
 /// List services

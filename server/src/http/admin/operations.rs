@@ -1,6 +1,7 @@
 //! `/api/v1/admin/operations` (+ `/{id}`, `/{id}/rule`, `/{id}/transactions`,
 //! `/{id}/reversal`) and `/api/v1/admin/dashboard`.
 
+use crate::http::error::unprocessable;
 use super::super::error::{ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
@@ -33,7 +34,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<OperationView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(operations::list(&b, &p, &filter).await?))
+    Ok(Json(operations::list(&b, &p, &filter).await.map_err(unprocessable)?))
 }
 
 /// Get an operation
@@ -149,5 +150,5 @@ pub async fn dashboard(
     q: Result<Query<DashboardFilter>, QueryRejection>,
 ) -> ApiResult<Json<DashboardData>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(dashboard::data(&b, &p, &filter).await?))
+    Ok(Json(dashboard::data(&b, &p, &filter).await.map_err(unprocessable)?))
 }

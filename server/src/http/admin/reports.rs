@@ -12,6 +12,7 @@
 //! written — recorded when the download ends (`success`), fails (`failure`) or is abandoned by
 //! the client (`incomplete`), so a download cut short is on the record too.
 
+use crate::http::error::unprocessable;
 use super::super::error::{ApiError, ApiResult};
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_query;
@@ -94,8 +95,10 @@ pub enum Format {
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// `csv` (default) or `xlsx`.
+    #[param(pattern = r"^(csv|xlsx)$")]
     pub format: Option<String>,
     /// `detailed` (default: one row per operation) or `summary` (per day, location and service).
+    #[param(pattern = r"^(detailed|summary)$")]
     pub kind: Option<String>,
 }
 
@@ -720,7 +723,7 @@ pub async fn operations(
     let slot = xlsx_slot(format)?;
     match params.kind.as_deref().unwrap_or("detailed") {
         "detailed" => {
-            let pages = reports::operations(&b, &p, &filter).await?;
+            let pages = reports::operations(&b, &p, &filter).await.map_err(unprocessable)?;
             let headers = DETAILED_HEADERS.iter().map(|s| s.to_string()).collect();
             let audit = audit_of(&b, &p, "export.operations_detailed", format, &filter, ip);
             Ok(export(
@@ -732,7 +735,7 @@ pub async fn operations(
             ))
         }
         "summary" => {
-            let report = reports::summary(&b, &p, &filter).await?;
+            let report = reports::summary(&b, &p, &filter).await.map_err(unprocessable)?;
             let (headers, rows) = summary_rows(report);
             let audit = audit_of(&b, &p, "export.operations_summary", format, &filter, ip);
             Ok(export(
@@ -771,7 +774,7 @@ pub async fn cards(
     let Query(filter) = q.map_err(bad_query)?;
     let format = format_of(&params)?;
     let slot = xlsx_slot(format)?;
-    let pages = reports::cards(&b, &p, &filter).await?;
+    let pages = reports::cards(&b, &p, &filter).await.map_err(unprocessable)?;
     let headers = CARD_HEADERS.iter().map(|s| s.to_string()).collect();
     let audit = audit_of(&b, &p, "export.cards", format, &filter, ip);
     Ok(export(

@@ -34,7 +34,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<RulesetSummary>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(rulesets::list(&b, &p, &filter).await?))
+    Ok(Json(rulesets::list(&b, &p, &filter).await.map_err(unprocessable)?))
 }
 
 /// Get a ruleset

@@ -243,8 +243,10 @@ pub struct AuditFilter {
     /// The action exactly (`export.cards`), or a prefix ending in `.` (`export.`).
     pub action: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    #[param(format = Date)]
     pub until: Option<String>,
 }
 
@@ -296,8 +298,10 @@ pub struct OperationFilter {
     /// ONLINE or OFFLINE.
     pub op_type: Option<String>,
     /// `YYYY-MM-DD` (UTC day).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// `YYYY-MM-DD` (UTC day, inclusive).
+    #[param(format = Date)]
     pub until: Option<String>,
     /// A piece of the masked PAN (`543210******1234`), matched as a substring.
     pub masked_pan: Option<String>,
@@ -434,8 +438,10 @@ pub struct ReversalInput {
 #[into_params(parameter_in = Query)]
 pub struct DashboardFilter {
     /// `YYYY-MM-DD`, UTC.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// `YYYY-MM-DD`, UTC, inclusive.
+    #[param(format = Date)]
     pub until: Option<String>,
     pub location_id: Option<String>,
     pub service_code: Option<String>,
@@ -519,8 +525,10 @@ pub struct CardFilter {
     pub product: Option<String>,
     pub ica: Option<String>,
     /// `YYYY-MM-DD`, UTC.
+    #[param(format = Date)]
     pub created_from: Option<String>,
     /// `YYYY-MM-DD`, UTC, inclusive.
+    #[param(format = Date)]
     pub created_until: Option<String>,
 }
 
@@ -792,6 +800,7 @@ pub struct BinRangeView {
 #[into_params(parameter_in = Query)]
 pub struct FxFilter {
     /// `YYYY-MM-DD`.
+    #[param(format = Date)]
     pub date: Option<String>,
     /// Base or quote currency (ISO 4217).
     pub currency: Option<String>,

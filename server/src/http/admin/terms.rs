@@ -246,9 +246,24 @@ fn back_to_terms(e: &AppError) -> Response {
     responses(
         (status = 303, description = "`Location: /terms?uploaded=<id>` when stored; `/terms?error_field=<field>&error=<message>` when refused (forbidden, consent_required, invalid input); `/login` without a valid session",
             headers(("Location" = String))),
+        (status = 400, description = "invalid_request: the body is not a multipart/form-data form (field `body`)", body = ApiErrorBody),
     ),
     security(("session" = [])))]
 pub async fn panel_upload(State(b): State<Backend>, req: Request) -> Response {
+    // The panel's form always posts multipart; anything else is not the form (a script or a
+    // fuzzer), so it gets a plain 400 instead of a redirect a browser would follow.
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return ApiError(AppError::Validation(vec![FieldError::new(
+            "body",
+            "a multipart/form-data upload form",
+        )]))
+        .into_response();
+    }
     let p = match cookie_principal(&b, req.headers()).await {
         Ok(p) => p,
         Err(_) => return Redirect::to("/login").into_response(),

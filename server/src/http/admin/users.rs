@@ -40,7 +40,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<UserView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(users::list(&b, &p, &filter).await?))
+    Ok(Json(users::list(&b, &p, &filter).await.map_err(unprocessable)?))
 }
 
 /// Get a user
