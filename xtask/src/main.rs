@@ -77,6 +77,13 @@ enum Cmd {
     },
     /// Run every check and test: fmt, clippy, cargo test, the site, and the browser tests.
     Test,
+    /// Only the API conformance step: build the server, then Schemathesis against a demo
+    /// server (see `schemathesis.toml`).
+    Conformance {
+        /// Use the debug server and pos-sim already built under target/debug.
+        #[arg(long)]
+        no_build: bool,
+    },
     /// Only the browser tests: build the site and the server, then Playwright (with
     /// `-- <args>` for Playwright, e.g. `-- tests/users.spec.ts`).
     E2e {
@@ -100,6 +107,12 @@ fn main() {
             } => run_server(release, server_args),
             Cmd::Test => test_all(),
             Cmd::E2e { playwright_args } => e2e_only(&playwright_args),
+            Cmd::Conformance { no_build } => {
+                if !no_build {
+                    build_server_for_tests()?;
+                }
+                api_conformance()
+            }
         });
     if let Err(err) = result {
         eprintln!("xtask: error: {err:#}");

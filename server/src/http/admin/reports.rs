@@ -754,7 +754,7 @@ pub async fn operations(
 ///
 /// The cards matching the list's filters, as CSV or XLSX, streamed.
 #[utoipa::path(get, path = "/api/v1/admin/reports/cards", tag = "admin", operation_id = "export_enrolled_cards",
-    params(("format" = Option<String>, Query, description = "`csv` (default) or `xlsx`"), schema::CardFilter),
+    params(("format" = Option<String>, Query, description = "`csv` (default) or `xlsx`", pattern = r"^(csv|xlsx)$"), schema::CardFilter),
     responses(
         (status = 200, description = "The report, streamed (`Content-Disposition: attachment`). A failure after the first bytes ends the download early", content(
             ("text/csv"),

@@ -243,10 +243,10 @@ pub struct AuditFilter {
     /// The action exactly (`export.cards`), or a prefix ending in `.` (`export.`).
     pub action: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC), inclusive.
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD` (UTC), inclusive.
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub until: Option<String>,
 }
 
@@ -298,10 +298,10 @@ pub struct OperationFilter {
     /// ONLINE or OFFLINE.
     pub op_type: Option<String>,
     /// `YYYY-MM-DD` (UTC day).
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: Option<String>,
     /// `YYYY-MM-DD` (UTC day, inclusive).
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub until: Option<String>,
     /// A piece of the masked PAN (`543210******1234`), matched as a substring.
     pub masked_pan: Option<String>,
@@ -438,10 +438,10 @@ pub struct ReversalInput {
 #[into_params(parameter_in = Query)]
 pub struct DashboardFilter {
     /// `YYYY-MM-DD`, UTC.
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: Option<String>,
     /// `YYYY-MM-DD`, UTC, inclusive.
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub until: Option<String>,
     pub location_id: Option<String>,
     pub service_code: Option<String>,
@@ -525,10 +525,10 @@ pub struct CardFilter {
     pub product: Option<String>,
     pub ica: Option<String>,
     /// `YYYY-MM-DD`, UTC.
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub created_from: Option<String>,
     /// `YYYY-MM-DD`, UTC, inclusive.
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub created_until: Option<String>,
 }
 
@@ -800,7 +800,7 @@ pub struct BinRangeView {
 #[into_params(parameter_in = Query)]
 pub struct FxFilter {
     /// `YYYY-MM-DD`.
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub date: Option<String>,
     /// Base or quote currency (ISO 4217).
     pub currency: Option<String>,
@@ -948,13 +948,45 @@ pub struct RulesetDetail {
 }
 
 /// A count or unlimited: `"unlimited"` or `{"count": 3}`.
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Limit {
     #[default]
     Unlimited,
     Count(u32),
 }
+
+/// Written by hand: the derive leaves `{"count": n}` open, but serde reads an externally
+/// tagged variant from a one-key object and refuses any other key.
+impl utoipa::PartialSchema for Limit {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+        };
+        let unlimited = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["unlimited"]));
+        let count = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "count",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                    .minimum(Some(0))
+                    .maximum(Some(u32::MAX)),
+            )
+            .required("count")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        OneOfBuilder::new()
+            .item(unlimited)
+            .item(count)
+            .description(Some("A count or unlimited: `\"unlimited\"` or `{\"count\": 3}`."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Limit {}
 
 /// A money field as typed: `{"amount": "25.00", "currency": "EUR"}`.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -1048,8 +1080,11 @@ pub struct RulesetDraft {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// RFC 3339.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$")]
     pub valid_from: DateTime<Utc>,
-    /// After `validFrom`; absent = open-ended.
+    /// RFC 3339, after `validFrom`; absent = open-ended.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$")]
     pub valid_to: Option<DateTime<Utc>>,
     /// ISO 3166 alpha-3.
     pub issuer_country: Option<String>,

@@ -244,9 +244,10 @@ fn back_to_terms(e: &AppError) -> Response {
 #[utoipa::path(post, path = "/api/panel/terms", tag = "admin", operation_id = "panel_upload_document",
     request_body(content = schema::DocumentForm, content_type = "multipart/form-data", description = "At most 5 MB of document"),
     responses(
-        (status = 303, description = "`Location: /terms?uploaded=<id>` when stored; `/terms?error_field=<field>&error=<message>` when refused (forbidden, consent_required, invalid input); `/login` without a valid session",
+        (status = 303, description = "`Location: /terms?uploaded=<id>` when stored; `/terms?error_field=<field>&error=<message>` when refused (forbidden, consent_required, invalid input); `/login` when the session has expired",
             headers(("Location" = String))),
         (status = 400, description = "invalid_request: the body is not a multipart/form-data form (field `body`)", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: no session cookie (an expired one redirects to `/login`)", body = ApiErrorBody),
     ),
     security(("session" = [])))]
 pub async fn panel_upload(State(b): State<Backend>, req: Request) -> Response {
@@ -263,6 +264,18 @@ pub async fn panel_upload(State(b): State<Backend>, req: Request) -> Response {
             "a multipart/form-data upload form",
         )]))
         .into_response();
+    }
+    // No session cookie at all is no signed-in browser either: 401 like every other call.
+    // A cookie that has expired is a browser whose session ended: back to the sign-in page.
+    let has_cookie = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim().starts_with(&format!("{COOKIE_NAME}=")));
+    if !has_cookie {
+        return ApiError(AppError::Unauthenticated).into_response();
     }
     let p = match cookie_principal(&b, req.headers()).await {
         Ok(p) => p,

@@ -137,7 +137,7 @@ fn list_item(item: TerminalItem, inc: list_svc::Include) -> TerminalListItem {
 
 #[utoipa::path(get, path = "/api/v1/admin/pos-terminals", tag = "fleet",
     params(
-        ("tenant_id" = Option<String>, Query, description = "Tenant UUID (`tenant_<uuid>` or `<uuid>`)", pattern = r"^(tenant_)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+        ("tenant_id" = Option<String>, Query, description = "Tenant UUID (`tenant_<uuid>` or `<uuid>`)", pattern = r"^((tenant_)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"),
         ("profile_id" = Option<String>, Query, description = "Terminal profile", max_length = 64),
         ("status" = Option<Vec<TerminalStatusDoc>>, Query, description = "Repeatable"),
         ("assignment" = Option<String>, Query, description = "assigned or unassigned", pattern = r"^(assigned|unassigned)?$"),
