@@ -41,6 +41,10 @@ pub async fn list(
     q: Result<Query<CardFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<CardView>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_days(&[
+        ("created_from", filter.created_from.as_deref()),
+        ("created_until", filter.created_until.as_deref()),
+    ])?;
     schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(enrolled_cards::list(&b, &p, &filter).await.map_err(unprocessable)?))
 }
@@ -111,9 +115,9 @@ pub async fn import(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnenrolParams {
-    /// `YYYY-MM-DD`, RFC 3339 or `YYYY-MM-DD HH:MM:SS` (UTC); default now. An impossible
+    /// `YYYY-MM-DD`, RFC 3339 or `YYYY-MM-DD HH:MM:SS` (UTC); absent or empty = now. An impossible
     /// date in this shape answers 422.
-    #[param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})?)?$")]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})?)?)?$")]
     pub unenrolled_at: Option<String>,
 }
 

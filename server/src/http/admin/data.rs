@@ -93,6 +93,7 @@ pub async fn list_fx(
     q: Result<Query<FxFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<FxRateView>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_days(&[("date", filter.date.as_deref())])?;
     schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(data::list_fx(&b, &p, &filter).await.map_err(unprocessable)?))
 }

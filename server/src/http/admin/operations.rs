@@ -33,6 +33,10 @@ pub async fn list(
     q: Result<Query<OperationFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<OperationView>>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_days(&[
+        ("from", filter.from.as_deref()),
+        ("until", filter.until.as_deref()),
+    ])?;
     schema::check_paging(filter.page, filter.page_size)?;
     Ok(Json(operations::list(&b, &p, &filter).await.map_err(unprocessable)?))
 }
@@ -150,5 +154,9 @@ pub async fn dashboard(
     q: Result<Query<DashboardFilter>, QueryRejection>,
 ) -> ApiResult<Json<DashboardData>> {
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_days(&[
+        ("from", filter.from.as_deref()),
+        ("until", filter.until.as_deref()),
+    ])?;
     Ok(Json(dashboard::data(&b, &p, &filter).await.map_err(unprocessable)?))
 }

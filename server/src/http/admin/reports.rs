@@ -719,6 +719,10 @@ pub async fn operations(
 ) -> ApiResult<Response> {
     let Query(params) = params.map_err(bad_query)?;
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_days(&[
+        ("from", filter.from.as_deref()),
+        ("until", filter.until.as_deref()),
+    ])?;
     let format = format_of(&params)?;
     let slot = xlsx_slot(format)?;
     match params.kind.as_deref().unwrap_or("detailed") {
@@ -772,6 +776,10 @@ pub async fn cards(
 ) -> ApiResult<Response> {
     let Query(params) = params.map_err(bad_query)?;
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_days(&[
+        ("created_from", filter.created_from.as_deref()),
+        ("created_until", filter.created_until.as_deref()),
+    ])?;
     let format = format_of(&params)?;
     let slot = xlsx_slot(format)?;
     let pages = reports::cards(&b, &p, &filter).await.map_err(unprocessable)?;

@@ -72,6 +72,40 @@ pub const MAX_PAGE: u64 = 1_000_000;
 /// The largest page a list serves (as `access_core::model::paging` clamps the panel's requests).
 pub const MAX_PAGE_SIZE: u64 = 200;
 
+/// Checks the `YYYY-MM-DD` filters of a list (absent or empty = no bound): a value of another
+/// shape is 400 naming the field, an impossible day (`2026-02-30`) 422. The repositories skip
+/// a day they cannot read, so without this a typo would silently widen the list.
+pub fn check_days(fields: &[(&str, Option<&str>)]) -> Result<(), access_core::model::AppError> {
+    use access_core::model::{AppError, FieldError};
+    let mut malformed = Vec::new();
+    let mut impossible = Vec::new();
+    for (name, value) in fields {
+        let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let b = v.as_bytes();
+        let shaped = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !shaped {
+            malformed.push(FieldError::new(*name, "A day as YYYY-MM-DD."));
+        } else if access_core::model::day_start_ms(v).is_none() {
+            impossible.push(FieldError::new(*name, "No such day."));
+        }
+    }
+    if !malformed.is_empty() {
+        Err(AppError::Validation(malformed))
+    } else if !impossible.is_empty() {
+        Err(AppError::Unprocessable(impossible))
+    } else {
+        Ok(())
+    }
+}
+
 /// Refuses paging outside the documented bounds (400 naming the field) instead of silently
 /// clamping it, so that a client asking for 1000 rows learns it gets at most 200.
 pub fn check_paging(
@@ -1101,6 +1135,7 @@ pub struct RulesetDraft {
     pub adults: GuestTermsDraft,
     pub children: GuestTermsDraft,
     /// 1–17.
+    #[schema(minimum = 1, maximum = 17)]
     pub child_free_under_age: Option<u8>,
     pub spend: Option<SpendControlDraft>,
     #[serde(default)]
@@ -1145,7 +1180,10 @@ pub struct DocumentUpload {
     /// Defaults from the file name.
     #[serde(default)]
     pub content_type: Option<String>,
-    #[schema(content_encoding = "base64")]
+    #[schema(
+        content_encoding = "base64",
+        pattern = r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+    )]
     pub content_base64: String,
 }
 

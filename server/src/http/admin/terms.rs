@@ -56,7 +56,9 @@ fn field(name: &str, message: impl Into<String>) -> ApiError {
 }
 
 /// Read `kind`, `effective_date` and `file` from a multipart body.
-async fn read_multipart(mut mp: Multipart) -> Result<(DocumentMeta, Vec<u8>), ApiError> {
+async fn read_multipart(
+    mut mp: Multipart,
+) -> Result<(DocumentMeta, Option<Vec<u8>>), ApiError> {
     let mut meta = DocumentMeta::default();
     let mut content = None;
     loop {
@@ -92,10 +94,11 @@ async fn read_multipart(mut mp: Multipart) -> Result<(DocumentMeta, Vec<u8>), Ap
             _ => {}
         }
     }
-    Ok((meta, content.unwrap_or_default()))
+    Ok((meta, content))
 }
 
-async fn read_upload(req: Request) -> Result<(DocumentMeta, Vec<u8>), ApiError> {
+/// The document's fields and its bytes (`None` when a form has no `file` part at all).
+async fn read_upload(req: Request) -> Result<(DocumentMeta, Option<Vec<u8>>), ApiError> {
     if is_multipart(req.headers()) {
         let mp = Multipart::from_request(req, &())
             .await
@@ -107,7 +110,7 @@ async fn read_upload(req: Request) -> Result<(DocumentMeta, Vec<u8>), ApiError> 
     let content = base64::engine::general_purpose::STANDARD
         .decode(up.content_base64.trim())
         .map_err(|_| field("content_base64", "Not valid base64."))?;
-    Ok((up.meta, content))
+    Ok((up.meta, Some(content)))
 }
 
 /// Upload a T&C document
@@ -129,6 +132,7 @@ pub async fn upload(
     req: Request,
 ) -> ApiResult<(StatusCode, Json<DocumentView>)> {
     let (meta, content) = read_upload(req).await?;
+    let content = content.unwrap_or_default();
     Ok((
         StatusCode::CREATED,
         Json(terms::upload(&b, &p, &meta, content).await.map_err(unprocessable)?),
@@ -282,7 +286,12 @@ pub async fn panel_upload(State(b): State<Backend>, req: Request) -> Response {
         Err(_) => return Redirect::to("/login").into_response(),
     };
     let (meta, content) = match read_upload(req).await {
-        Ok(v) => v,
+        Ok((meta, Some(content))) => (meta, content),
+        // The panel's form always has a file part (empty when none is chosen): without one
+        // this is not the form, so a plain 400 rather than a redirect.
+        Ok((_, None)) => {
+            return field("file", "the form's file part is missing").into_response();
+        }
         Err(ApiError(e)) => return back_to_terms(&e),
     };
     match terms::upload(&b, &p, &meta, content).await {
