@@ -5,7 +5,7 @@ use super::super::error::{unprocessable};
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
-use super::users::{bad_body, bad_query};
+use super::users::{bad_query, typed_body};
 use access_core::model::{
     LocationFilter, LocationInput, LocationView, OccupancyView, Page, ServiceView,
 };
@@ -99,9 +99,9 @@ pub async fn occupancy(
     security(("bearer" = [])))]
 pub async fn create(
     ApiCaller(b, p): ApiCaller,
-    body: Result<Json<LocationInput>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<LocationView>)> {
-    let Json(input) = body.map_err(bad_body)?;
+    let input: LocationInput = typed_body(body)?;
     Ok((
         StatusCode::CREATED,
         Json(locations::create(&b, &p, &input).await.map_err(unprocessable)?),
@@ -123,9 +123,9 @@ pub async fn create(
 pub async fn update(
     ApiCaller(b, p): ApiCaller,
     Path(id): Path<String>,
-    body: Result<Json<LocationInput>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<Json<LocationView>> {
-    let Json(input) = body.map_err(bad_body)?;
+    let input: LocationInput = typed_body(body)?;
     Ok(Json(locations::update(&b, &p, &id, &input).await.map_err(unprocessable)?))
 }
 

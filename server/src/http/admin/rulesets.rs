@@ -7,7 +7,7 @@ use super::super::error::{unprocessable};
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
-use super::users::{bad_body, bad_query};
+use super::users::{bad_query, typed_body};
 use access_core::domain::ruleset::RulesetDraft;
 use access_core::model::{Page, RulesetDetail, RulesetFilter, RulesetSummary, RulesetVersionView};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -71,9 +71,9 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn create(
     ApiCaller(b, p): ApiCaller,
-    body: Result<Json<RulesetDraft>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<RulesetDetail>)> {
-    let Json(draft) = body.map_err(bad_body)?;
+    let draft: RulesetDraft = typed_body(body)?;
     Ok((
         StatusCode::CREATED,
         Json(rulesets::create(&b, &p, &draft).await.map_err(unprocessable)?),
@@ -97,9 +97,9 @@ pub async fn create(
 pub async fn update(
     ApiCaller(b, p): ApiCaller,
     Path(id): Path<String>,
-    body: Result<Json<RulesetDraft>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<Json<RulesetDetail>> {
-    let Json(draft) = body.map_err(bad_body)?;
+    let draft: RulesetDraft = typed_body(body)?;
     Ok(Json(rulesets::update(&b, &p, &id, &draft).await.map_err(unprocessable)?))
 }
 

@@ -281,17 +281,18 @@ pub async fn panel_upload(State(b): State<Backend>, req: Request) -> Response {
     if !has_cookie {
         return ApiError(AppError::Unauthenticated).into_response();
     }
-    let p = match cookie_principal(&b, req.headers()).await {
-        Ok(p) => p,
-        Err(_) => return Redirect::to("/login").into_response(),
+    let principal = cookie_principal(&b, req.headers()).await;
+    let upload = read_upload(req).await;
+    // The panel's form always has a file part (empty when none is chosen): without one this
+    // is not the form, so a plain 400 rather than a redirect.
+    if let Ok((_, None)) = upload {
+        return field("file", "the form's file part is missing").into_response();
+    }
+    let Ok(p) = principal else {
+        return Redirect::to("/login").into_response();
     };
-    let (meta, content) = match read_upload(req).await {
-        Ok((meta, Some(content))) => (meta, content),
-        // The panel's form always has a file part (empty when none is chosen): without one
-        // this is not the form, so a plain 400 rather than a redirect.
-        Ok((_, None)) => {
-            return field("file", "the form's file part is missing").into_response();
-        }
+    let (meta, content) = match upload {
+        Ok((meta, content)) => (meta, content.unwrap_or_default()),
         Err(ApiError(e)) => return back_to_terms(&e),
     };
     match terms::upload(&b, &p, &meta, content).await {

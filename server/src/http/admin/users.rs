@@ -17,6 +17,21 @@ pub fn bad_body(e: JsonRejection) -> ApiError {
     )]))
 }
 
+/// A JSON body typed after `integral_numbers` (so `3.0` reads as an integer field's 3); any
+/// problem is 400 naming `body`.
+pub fn typed_body<T: serde::de::DeserializeOwned>(
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<T, ApiError> {
+    let Json(mut value) = body.map_err(bad_body)?;
+    crate::http::error::integral_numbers(&mut value);
+    serde_json::from_value(value).map_err(|e| {
+        ApiError(AppError::Validation(vec![FieldError::new(
+            "body",
+            crate::http::error::redacted(&e.to_string()),
+        )]))
+    })
+}
+
 pub fn bad_query(e: QueryRejection) -> ApiError {
     ApiError(AppError::Validation(vec![FieldError::new(
         "query",
