@@ -61,6 +61,7 @@ async fn read_multipart(
 ) -> Result<(DocumentMeta, Option<Vec<u8>>), ApiError> {
     let mut meta = DocumentMeta::default();
     let mut content = None;
+    let (mut has_kind, mut has_date) = (false, false);
     loop {
         let next = mp
             .next_field()
@@ -69,12 +70,14 @@ async fn read_multipart(
         let Some(f) = next else { break };
         match f.name().unwrap_or_default() {
             "kind" => {
+                has_kind = true;
                 meta.kind = f
                     .text()
                     .await
                     .map_err(|e| field("kind", crate::http::error::redacted(&e.body_text())))?
             }
             "effective_date" => {
+                has_date = true;
                 meta.effective_date = f.text().await.map_err(|e| {
                     field(
                         "effective_date",
@@ -94,10 +97,12 @@ async fn read_multipart(
             _ => {}
         }
     }
-    Ok((meta, content))
+    // A form without one of its three parts is not the panel's form (see `panel_upload`).
+    Ok((meta, content.filter(|_| has_kind && has_date)))
 }
 
-/// The document's fields and its bytes (`None` when a form has no `file` part at all).
+/// The document's fields and its bytes (`None` when a form lacks one of its parts: `kind`,
+/// `effective_date`, `file`).
 async fn read_upload(req: Request) -> Result<(DocumentMeta, Option<Vec<u8>>), ApiError> {
     if is_multipart(req.headers()) {
         let mp = Multipart::from_request(req, &())
@@ -283,10 +288,11 @@ pub async fn panel_upload(State(b): State<Backend>, req: Request) -> Response {
     }
     let principal = cookie_principal(&b, req.headers()).await;
     let upload = read_upload(req).await;
-    // The panel's form always has a file part (empty when none is chosen): without one this
-    // is not the form, so a plain 400 rather than a redirect.
+    // The panel's form always has its three parts (the file empty when none is chosen):
+    // without one this is not the form, so a plain 400 rather than a redirect.
     if let Ok((_, None)) = upload {
-        return field("file", "the form's file part is missing").into_response();
+        return field("body", "the form needs its kind, effective_date and file parts")
+            .into_response();
     }
     let Ok(p) = principal else {
         return Redirect::to("/login").into_response();
