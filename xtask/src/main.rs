@@ -852,12 +852,11 @@ fn fuzz_demo(st: &Path, demo: &DemoServer) -> Result<()> {
     };
     // The POS run first: its JWT lives at most 300 s, and fuzzing the admin API may unpair
     // the terminal.
-    let jwt = quiet(
-        Command::new(&pos_sim)
-            .arg("--state")
-            .arg(&sim_state)
-            .args(["token", "--lifetime", "300"]),
-    )?;
+    let jwt = quiet(Command::new(&pos_sim).arg("--state").arg(&sim_state).args([
+        "token",
+        "--lifetime",
+        "300",
+    ]))?;
     let pos = st_run(&jwt, ["--include-path-regex", "^/pos/"]);
     let admin_run = st_run(&fuzzer, ["--exclude-path-regex", "^/pos/"]);
     pos.context("the POS API")?;
@@ -915,8 +914,8 @@ fn api_json(
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let (status, answer) = http_exchange(addr, request.as_bytes())
-        .with_context(|| format!("{method} {path}"))?;
+    let (status, answer) =
+        http_exchange(addr, request.as_bytes()).with_context(|| format!("{method} {path}"))?;
     if !(200..300).contains(&status) {
         bail!("{method} {path} answered {status}: {answer}");
     }

@@ -132,7 +132,10 @@ mod tests {
     fn integral_floats_become_integers() {
         let mut v = serde_json::json!({"a": 183.0, "b": [1.5, -2.0, 7], "c": "3.0"});
         super::integral_numbers(&mut v);
-        assert_eq!(v, serde_json::json!({"a": 183, "b": [1.5, -2, 7], "c": "3.0"}));
+        assert_eq!(
+            v,
+            serde_json::json!({"a": 183, "b": [1.5, -2, 7], "c": "3.0"})
+        );
         assert!(v["a"].is_u64() && v["b"][1].is_i64());
     }
 

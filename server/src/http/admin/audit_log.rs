@@ -1,10 +1,10 @@
 //! `GET /api/v1/admin/audit-log`: the audit trail, Admin only.
 
-use crate::http::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::bad_query;
+use crate::http::error::unprocessable;
 use access_core::model::{AuditEntryView, AuditFilter, Page};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
@@ -33,5 +33,9 @@ pub async fn list(
 ) -> ApiResult<Json<Page<AuditEntryView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(audit_log::list(&b, &p, &filter).await.map_err(unprocessable)?))
+    Ok(Json(
+        audit_log::list(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }

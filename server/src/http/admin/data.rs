@@ -8,7 +8,7 @@
 //!
 //! CSV errors name the line and column: `line[3].bin_to`.
 
-use super::super::error::{unprocessable};
+use super::super::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
@@ -49,7 +49,11 @@ pub async fn list_bins(
 ) -> ApiResult<Json<Page<BinRangeView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(data::list_bins(&b, &p, &filter).await.map_err(unprocessable)?))
+    Ok(Json(
+        data::list_bins(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Import BIN ranges
@@ -73,7 +77,11 @@ pub async fn import_bins(
     body: String,
 ) -> ApiResult<Json<ImportReport>> {
     let Query(q) = q.map_err(bad_query)?;
-    Ok(Json(data::import_bins(&b, &p, &body, q.replace).await.map_err(unprocessable)?))
+    Ok(Json(
+        data::import_bins(&b, &p, &body, q.replace)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// List FX rates
@@ -95,7 +103,11 @@ pub async fn list_fx(
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_days(&[("date", filter.date.as_deref())])?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(data::list_fx(&b, &p, &filter).await.map_err(unprocessable)?))
+    Ok(Json(
+        data::list_fx(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Import FX rates
@@ -113,7 +125,11 @@ pub async fn list_fx(
     ),
     security(("bearer" = [])))]
 pub async fn import_fx(ApiCaller(b, p): ApiCaller, body: String) -> ApiResult<Json<ImportReport>> {
-    Ok(Json(data::import_fx(&b, &p, &body).await.map_err(unprocessable)?))
+    Ok(Json(
+        data::import_fx(&b, &p, &body)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Correct an FX rate
@@ -134,5 +150,9 @@ pub async fn update_fx(
     body: Result<Json<FxRateInput>, JsonRejection>,
 ) -> ApiResult<Json<FxRateView>> {
     let Json(input) = body.map_err(bad_body)?;
-    Ok(Json(data::update_fx(&b, &p, &id, &input.rate).await.map_err(unprocessable)?))
+    Ok(Json(
+        data::update_fx(&b, &p, &id, &input.rate)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/admin/locations`: list (filters `country`, `name`, `service`, `page`, `page_size`),
 //! create, get, update, delete. Terminals of a location: see `terminals.rs`.
 
-use super::super::error::{unprocessable};
+use super::super::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
@@ -33,7 +33,11 @@ pub async fn list(
 ) -> ApiResult<Json<Page<LocationView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(locations::list(&b, &p, &filter).await.map_err(unprocessable)?))
+    Ok(Json(
+        locations::list(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// List services
@@ -104,7 +108,11 @@ pub async fn create(
     let input: LocationInput = typed_body(body)?;
     Ok((
         StatusCode::CREATED,
-        Json(locations::create(&b, &p, &input).await.map_err(unprocessable)?),
+        Json(
+            locations::create(&b, &p, &input)
+                .await
+                .map_err(unprocessable)?,
+        ),
     ))
 }
 
@@ -126,7 +134,11 @@ pub async fn update(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<Json<LocationView>> {
     let input: LocationInput = typed_body(body)?;
-    Ok(Json(locations::update(&b, &p, &id, &input).await.map_err(unprocessable)?))
+    Ok(Json(
+        locations::update(&b, &p, &id, &input)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Delete a location

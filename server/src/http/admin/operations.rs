@@ -1,11 +1,11 @@
 //! `/api/v1/admin/operations` (+ `/{id}`, `/{id}/rule`, `/{id}/transactions`,
 //! `/{id}/reversal`) and `/api/v1/admin/dashboard`.
 
-use crate::http::error::unprocessable;
 use super::super::error::{ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::bad_query;
+use crate::http::error::unprocessable;
 use access_core::model::{
     AppError, CardTransactionView, DashboardData, DashboardFilter, FieldError, OperationDetail,
     OperationFilter, OperationView, Page, ReversalInput, RuleVersionView,
@@ -38,7 +38,11 @@ pub async fn list(
         ("until", filter.until.as_deref()),
     ])?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(operations::list(&b, &p, &filter).await.map_err(unprocessable)?))
+    Ok(Json(
+        operations::list(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Get an operation
@@ -158,5 +162,9 @@ pub async fn dashboard(
         ("from", filter.from.as_deref()),
         ("until", filter.until.as_deref()),
     ])?;
-    Ok(Json(dashboard::data(&b, &p, &filter).await.map_err(unprocessable)?))
+    Ok(Json(
+        dashboard::data(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }

@@ -12,10 +12,10 @@
 //! written — recorded when the download ends (`success`), fails (`failure`) or is abandoned by
 //! the client (`incomplete`), so a download cut short is on the record too.
 
-use crate::http::error::unprocessable;
 use super::super::error::{ApiError, ApiResult};
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_query;
+use crate::http::error::unprocessable;
 use access_core::model::{
     currency_digits, fmt_minor, AppError, CardFilter, CardReportRow, FieldError, OperationFilter,
     OperationView,
@@ -727,7 +727,9 @@ pub async fn operations(
     let slot = xlsx_slot(format)?;
     match params.kind.as_deref().unwrap_or("detailed") {
         "detailed" => {
-            let pages = reports::operations(&b, &p, &filter).await.map_err(unprocessable)?;
+            let pages = reports::operations(&b, &p, &filter)
+                .await
+                .map_err(unprocessable)?;
             let headers = DETAILED_HEADERS.iter().map(|s| s.to_string()).collect();
             let audit = audit_of(&b, &p, "export.operations_detailed", format, &filter, ip);
             Ok(export(
@@ -739,7 +741,9 @@ pub async fn operations(
             ))
         }
         "summary" => {
-            let report = reports::summary(&b, &p, &filter).await.map_err(unprocessable)?;
+            let report = reports::summary(&b, &p, &filter)
+                .await
+                .map_err(unprocessable)?;
             let (headers, rows) = summary_rows(report);
             let audit = audit_of(&b, &p, "export.operations_summary", format, &filter, ip);
             Ok(export(
@@ -782,7 +786,9 @@ pub async fn cards(
     ])?;
     let format = format_of(&params)?;
     let slot = xlsx_slot(format)?;
-    let pages = reports::cards(&b, &p, &filter).await.map_err(unprocessable)?;
+    let pages = reports::cards(&b, &p, &filter)
+        .await
+        .map_err(unprocessable)?;
     let headers = CARD_HEADERS.iter().map(|s| s.to_string()).collect();
     let audit = audit_of(&b, &p, "export.cards", format, &filter, ip);
     Ok(export(

@@ -3,7 +3,7 @@
 //! (`RulesetDraft`, camelCase JSON; errors name JSON paths such as `binRanges[1].to`), details,
 //! soft delete, and `/{id}/versions` (+ `/{id}/versions/{n}`, that version's definition).
 
-use super::super::error::{unprocessable};
+use super::super::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
@@ -34,7 +34,11 @@ pub async fn list(
 ) -> ApiResult<Json<Page<RulesetSummary>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(rulesets::list(&b, &p, &filter).await.map_err(unprocessable)?))
+    Ok(Json(
+        rulesets::list(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Get a ruleset
@@ -76,7 +80,11 @@ pub async fn create(
     let draft: RulesetDraft = typed_body(body)?;
     Ok((
         StatusCode::CREATED,
-        Json(rulesets::create(&b, &p, &draft).await.map_err(unprocessable)?),
+        Json(
+            rulesets::create(&b, &p, &draft)
+                .await
+                .map_err(unprocessable)?,
+        ),
     ))
 }
 
@@ -100,7 +108,11 @@ pub async fn update(
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<Json<RulesetDetail>> {
     let draft: RulesetDraft = typed_body(body)?;
-    Ok(Json(rulesets::update(&b, &p, &id, &draft).await.map_err(unprocessable)?))
+    Ok(Json(
+        rulesets::update(&b, &p, &id, &draft)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Delete a ruleset

@@ -87,8 +87,7 @@ pub fn check_days(fields: &[(&str, Option<&str>)]) -> Result<(), access_core::mo
         let shaped = b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'
-            && b
-                .iter()
+            && b.iter()
                 .enumerate()
                 .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !shaped {
@@ -1015,7 +1014,9 @@ impl utoipa::PartialSchema for Limit {
         OneOfBuilder::new()
             .item(unlimited)
             .item(count)
-            .description(Some("A count or unlimited: `\"unlimited\"` or `{\"count\": 3}`."))
+            .description(Some(
+                "A count or unlimited: `\"unlimited\"` or `{\"count\": 3}`.",
+            ))
             .into()
     }
 }
@@ -1115,10 +1116,14 @@ pub struct RulesetDraft {
     #[serde(default)]
     pub description: String,
     /// RFC 3339.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$")]
+    #[schema(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    )]
     pub valid_from: DateTime<Utc>,
     /// RFC 3339, after `validFrom`; absent = open-ended.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$")]
+    #[schema(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    )]
     pub valid_to: Option<DateTime<Utc>>,
     /// ISO 3166 alpha-3.
     pub issuer_country: Option<String>,

@@ -14,7 +14,7 @@
 //! `POST /api/panel/terms` (multipart, then back to `/terms`) and
 //! `GET /api/panel/terms/{id}/content`.
 
-use super::super::error::{ApiError, ApiResult, unprocessable};
+use super::super::error::{unprocessable, ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_body;
@@ -56,9 +56,7 @@ fn field(name: &str, message: impl Into<String>) -> ApiError {
 }
 
 /// Read `kind`, `effective_date` and `file` from a multipart body.
-async fn read_multipart(
-    mut mp: Multipart,
-) -> Result<(DocumentMeta, Option<Vec<u8>>), ApiError> {
+async fn read_multipart(mut mp: Multipart) -> Result<(DocumentMeta, Option<Vec<u8>>), ApiError> {
     let mut meta = DocumentMeta::default();
     let mut content = None;
     let (mut has_kind, mut has_date) = (false, false);
@@ -140,7 +138,11 @@ pub async fn upload(
     let content = content.unwrap_or_default();
     Ok((
         StatusCode::CREATED,
-        Json(terms::upload(&b, &p, &meta, content).await.map_err(unprocessable)?),
+        Json(
+            terms::upload(&b, &p, &meta, content)
+                .await
+                .map_err(unprocessable)?,
+        ),
     ))
 }
 
@@ -219,7 +221,9 @@ pub async fn accept(
     body: Result<Json<ConsentInput>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let Json(input) = body.map_err(bad_body)?;
-    terms::accept(&b, &p, &input.document_ids).await.map_err(unprocessable)?;
+    terms::accept(&b, &p, &input.document_ids)
+        .await
+        .map_err(unprocessable)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -291,8 +295,11 @@ pub async fn panel_upload(State(b): State<Backend>, req: Request) -> Response {
     // The panel's form always has its three parts (the file empty when none is chosen):
     // without one this is not the form, so a plain 400 rather than a redirect.
     if let Ok((_, None)) = upload {
-        return field("body", "the form needs its kind, effective_date and file parts")
-            .into_response();
+        return field(
+            "body",
+            "the form needs its kind, effective_date and file parts",
+        )
+        .into_response();
     }
     let Ok(p) = principal else {
         return Redirect::to("/login").into_response();

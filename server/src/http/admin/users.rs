@@ -1,4 +1,4 @@
-use super::super::error::{ApiError, ApiResult, unprocessable};
+use super::super::error::{unprocessable, ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use access_core::model::{
@@ -55,7 +55,9 @@ pub async fn list(
 ) -> ApiResult<Json<Page<UserView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
-    Ok(Json(users::list(&b, &p, &filter).await.map_err(unprocessable)?))
+    Ok(Json(
+        users::list(&b, &p, &filter).await.map_err(unprocessable)?,
+    ))
 }
 
 /// Get a user
@@ -115,7 +117,11 @@ pub async fn update(
     body: Result<Json<UserInput>, JsonRejection>,
 ) -> ApiResult<Json<UserView>> {
     let Json(input) = body.map_err(bad_body)?;
-    Ok(Json(users::update(&b, &p, &id, &input).await.map_err(unprocessable)?))
+    Ok(Json(
+        users::update(&b, &p, &id, &input)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Delete a user

@@ -122,8 +122,8 @@ where
             .await
             .map_err(from_json_rejection)?;
         crate::http::error::integral_numbers(&mut value);
-        serde_json::from_value(value).map(PosJson).map_err(|e| {
-            PosError::InvalidRequest(crate::http::error::redacted(&e.to_string()))
-        })
+        serde_json::from_value(value)
+            .map(PosJson)
+            .map_err(|e| PosError::InvalidRequest(crate::http::error::redacted(&e.to_string())))
     }
 }

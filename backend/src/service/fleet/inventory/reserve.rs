@@ -4,9 +4,7 @@ use super::super::super::super::entity::{processor_mappings, terminal_id_invento
 use super::super::super::super::{Backend, Principal};
 use super::super::error::{FleetError, FleetResult};
 use super::super::{mappings, processors, support};
-use super::{
-    item, sweep_expired, takeable, ASSIGNED, AVAILABLE, RESERVATION_TTL_MS, RESERVED,
-};
+use super::{item, sweep_expired, takeable, ASSIGNED, AVAILABLE, RESERVATION_TTL_MS, RESERVED};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
