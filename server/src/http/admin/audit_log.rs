@@ -33,6 +33,10 @@ pub async fn list(
 ) -> ApiResult<Json<Page<AuditEntryView>>> {
     let Query(filter) = q.map_err(bad_query)?;
     schema::check_paging(filter.page, filter.page_size)?;
+    schema::check_days(&[
+        ("from", filter.from.as_deref()),
+        ("until", filter.until.as_deref()),
+    ])?;
     Ok(Json(
         audit_log::list(&b, &p, &filter)
             .await
