@@ -85,7 +85,7 @@ pub fn integral_numbers(v: &mut serde_json::Value) {
         Value::Number(n) => {
             if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
                 // 2^63 and 2^64 are exact in f64; the casts below are then lossless.
-                if f.fract() == 0.0 && f >= -9_223_372_036_854_775_808.0 && f < 0.0 {
+                if f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
                     *v = Value::from(f as i64);
                 } else if f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f) {
                     *v = Value::from(f as u64);
