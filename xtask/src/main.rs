@@ -3,7 +3,8 @@
 //!
 //! - `cargo xtask site [--release]`: the WASM bundle, CSS and assets under `target/site`.
 //! - `cargo xtask run [--release] [-- <server args>]`: the site, then the server with `--demo`.
-//! - `cargo xtask test`: every check and test, as CI runs them (`.ci/run`).
+//! - `cargo xtask test`: every check and test, as CI runs them (`.ci/run`), API conformance
+//!   (Schemathesis against the OpenAPI document) included.
 //!
 //! The names and paths below mirror `[[workspace.metadata.leptos]]` in the root Cargo.toml.
 
@@ -37,6 +38,14 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const END2END_DIR: &str = "end2end";
 const DEMO_ADMIN_EMAIL: &str = "admin@demo.example";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Schemathesis from PyPI, pinned so that a new release's checks cannot break the build.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+const SCHEMATHESIS_VENV: &str = "schemathesis-venv";
+/// Fixed, so a failure reproduces; few examples per operation keep the step within minutes.
+const SCHEMATHESIS_SEED: &str = "1";
+const SCHEMATHESIS_MAX_EXAMPLES: &str = "5";
+/// A demo location (Warsaw lounge) to stand the fuzzed POS terminal at.
+const DEMO_LOCATION_ID: &str = "00000000-0000-4000-8000-0000000000a1";
 
 #[derive(Parser)]
 #[command(
@@ -68,6 +77,13 @@ enum Cmd {
     },
     /// Run every check and test: fmt, clippy, cargo test, the site, and the browser tests.
     Test,
+    /// Only the API conformance step: build the server, then Schemathesis against a demo
+    /// server (see `schemathesis.toml`).
+    Conformance {
+        /// Use the debug server and pos-sim already built under target/debug.
+        #[arg(long)]
+        no_build: bool,
+    },
     /// Only the browser tests: build the site and the server, then Playwright (with
     /// `-- <args>` for Playwright, e.g. `-- tests/users.spec.ts`).
     E2e {
@@ -91,6 +107,12 @@ fn main() {
             } => run_server(release, server_args),
             Cmd::Test => test_all(),
             Cmd::E2e { playwright_args } => e2e_only(&playwright_args),
+            Cmd::Conformance { no_build } => {
+                if !no_build {
+                    build_server_for_tests()?;
+                }
+                api_conformance()
+            }
         });
     if let Err(err) = result {
         eprintln!("xtask: error: {err:#}");
@@ -494,6 +516,12 @@ fn test_all() -> Result<()> {
     });
     let site_ok = steps.step("site (debug)", || build_site(false));
     let server_ok = steps.step("build the server", build_server_for_tests);
+    let conformance = "API conformance (Schemathesis)";
+    if server_ok {
+        steps.step(conformance, api_conformance);
+    } else {
+        steps.skip(conformance, "the server did not build");
+    }
     let e2e = "browser tests (playwright)";
     if tools_ok && site_ok && server_ok {
         steps.step(e2e, end_to_end);
@@ -617,72 +645,329 @@ fn end_to_end() -> Result<()> {
 }
 
 fn end_to_end_with(playwright_args: &[OsString]) -> Result<()> {
-    let root = std::env::current_dir()?;
-    let e2e_dir = root.join(target_dir()).join("e2e");
-    let data_dir = e2e_dir.join("data");
-    if data_dir.exists() {
-        fs::remove_dir_all(&data_dir)
-            .with_context(|| format!("cannot remove {}", data_dir.display()))?;
-    }
-    fs::create_dir_all(&data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let log_path = e2e_dir.join("server.log");
-    let log =
-        File::create(&log_path).with_context(|| format!("cannot create {}", log_path.display()))?;
-
-    let addr: SocketAddr = {
-        let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
-        listener.local_addr()?
-    };
-    let password = random_password()?;
-    let binary = root.join(target_dir()).join("debug").join(SERVER_PACKAGE);
-
-    let mut cmd = Command::new(&binary);
-    leptos_env(&mut cmd);
-    cmd.env("LEPTOS_SITE_ADDR", addr.to_string())
-        .env("DEMO_ADMIN_PASSWORD", &password)
-        // A fresh store in the data dir, whatever the developer's shell points at.
-        .env_remove("DATABASE_URL")
-        .arg("--demo")
-        .arg("--listen")
-        .arg(addr.to_string())
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log);
-    println!("$ {}  (log: {})", describe(&cmd), log_path.display());
-    flush();
-    let child = cmd
-        .spawn()
-        .with_context(|| format!("cannot start {}", binary.display()))?;
-    let mut server = Server {
-        child,
-        stopped: false,
-    };
-
-    if let Err(err) = wait_ready(&mut server.child, addr) {
-        server.stop();
-        print_log(&log_path, None);
-        return Err(err);
-    }
-    println!("xtask: server ready at http://{addr}");
-
-    let base_url = format!("http://{addr}");
+    let demo = DemoServer::start("e2e")?;
     let result = run(Command::new("npx")
         .args(["--no-install", "playwright", "test"])
         .args(playwright_args)
         .current_dir(END2END_DIR)
-        .env("BASE_URL", &base_url)
+        .env("BASE_URL", demo.base_url())
         .env("DEMO_ADMIN_EMAIL", DEMO_ADMIN_EMAIL)
-        .env("DEMO_ADMIN_PASSWORD", &password)
+        .env("DEMO_ADMIN_PASSWORD", &demo.password)
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"));
-    server.stop();
+    demo.finish(result.is_err());
     if result.is_err() {
-        print_log(&log_path, Some(150));
         println!("xtask: screenshots and traces of failures are under {END2END_DIR}/test-results");
     }
     result
+}
+
+/// The debug server with `--demo` on a fresh data dir under target/<name>, on a free port.
+struct DemoServer {
+    server: Server,
+    addr: SocketAddr,
+    password: String,
+    log_path: PathBuf,
+}
+
+impl DemoServer {
+    fn start(name: &str) -> Result<Self> {
+        Self::start_with(name, &[])
+    }
+
+    fn start_with(name: &str, envs: &[(&str, &str)]) -> Result<Self> {
+        let root = std::env::current_dir()?;
+        let dir = root.join(target_dir()).join(name);
+        let data_dir = dir.join("data");
+        if data_dir.exists() {
+            fs::remove_dir_all(&data_dir)
+                .with_context(|| format!("cannot remove {}", data_dir.display()))?;
+        }
+        fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        let log_path = dir.join("server.log");
+        let log = File::create(&log_path)
+            .with_context(|| format!("cannot create {}", log_path.display()))?;
+
+        let addr: SocketAddr = {
+            let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
+            listener.local_addr()?
+        };
+        let password = random_password()?;
+        let binary = root.join(target_dir()).join("debug").join(SERVER_PACKAGE);
+
+        let mut cmd = Command::new(&binary);
+        leptos_env(&mut cmd);
+        cmd.env("LEPTOS_SITE_ADDR", addr.to_string())
+            .env("DEMO_ADMIN_PASSWORD", &password)
+            // A fresh store in the data dir, whatever the developer's shell points at.
+            .env_remove("DATABASE_URL")
+            .envs(envs.iter().copied())
+            .arg("--demo")
+            .arg("--listen")
+            .arg(addr.to_string())
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        println!("$ {}  (log: {})", describe(&cmd), log_path.display());
+        flush();
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let mut server = Server {
+            child,
+            stopped: false,
+        };
+
+        if let Err(err) = wait_ready(&mut server.child, addr) {
+            server.stop();
+            print_log(&log_path, None);
+            return Err(err);
+        }
+        println!("xtask: server ready at http://{addr}");
+        Ok(DemoServer {
+            server,
+            addr,
+            password,
+            log_path,
+        })
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the server; with `failed`, shows the end of its log.
+    fn finish(mut self, failed: bool) {
+        self.server.stop();
+        if failed {
+            print_log(&self.log_path, Some(150));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API conformance
+
+/// Schemathesis (`--checks all`) against every operation of `/api-docs/openapi.json` on a demo
+/// server: the admin and fleet APIs with a dedicated Admin's bearer token (so that fuzzing the
+/// user endpoints cannot lock out the demo admin the setup signs in with), then the POS API
+/// with a paired terminal's JWT. Configuration (which statuses count as accepting
+/// schema-valid data) is in `schemathesis.toml`.
+fn api_conformance() -> Result<()> {
+    let st = ensure_schemathesis()?;
+    // The demo's velocity limit would refuse a fuzzer's burst of card taps with 429.
+    let demo = DemoServer::start_with("schemathesis", &[("POS_VELOCITY_PER_MINUTE", "0")])?;
+    let result = fuzz_demo(&st, &demo);
+    demo.finish(result.is_err());
+    result
+}
+
+fn fuzz_demo(st: &Path, demo: &DemoServer) -> Result<()> {
+    let addr = demo.addr;
+    let admin = bearer_token(addr, DEMO_ADMIN_EMAIL, &demo.password)?;
+
+    // A dedicated Admin for the fuzzer; created with a one-time password, so it chooses its own.
+    let email = "schemathesis@demo.example";
+    let one_time = random_password()?;
+    api_json(
+        addr,
+        "POST",
+        "/api/v1/admin/users",
+        Some(&admin),
+        &serde_json::json!({"first_name": "Schema", "last_name": "Thesis", "email": email,
+            "role": "ADMIN", "password": one_time}),
+    )?;
+    let first = bearer_token(addr, email, &one_time)?;
+    let password = random_password()?;
+    api_json(
+        addr,
+        "POST",
+        "/api/v1/auth/password",
+        Some(&first),
+        &serde_json::json!({"current_password": one_time, "new_password": password}),
+    )?;
+    let fuzzer = bearer_token(addr, email, &password)?;
+
+    // A terminal at a demo location, paired by pos-sim with its own key.
+    let serial = "SCHEMATHESIS-1";
+    api_json(
+        addr,
+        "POST",
+        &format!("/api/v1/admin/locations/{DEMO_LOCATION_ID}/terminals"),
+        Some(&admin),
+        &serde_json::json!({"serial_number": serial}),
+    )?;
+    let code = api_json(
+        addr,
+        "POST",
+        &format!("/api/v1/admin/terminals/{serial}/pairing-code"),
+        Some(&admin),
+        &serde_json::json!({}),
+    )?;
+    let code = code["code"]
+        .as_str()
+        .context("the pairing-code answer has no `code`")?
+        .to_owned();
+    let sim_state = target_dir().join("schemathesis").join("pos-sim");
+    if sim_state.exists() {
+        fs::remove_dir_all(&sim_state)?;
+    }
+    let pos_sim = target_dir().join("debug").join("pos-sim");
+    let quiet = |cmd: &mut Command| -> Result<String> {
+        let line = describe(cmd);
+        let out = cmd
+            .output()
+            .with_context(|| format!("cannot start `{line}`"))?;
+        if !out.status.success() {
+            bail!(
+                "`{line}` failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    quiet(
+        Command::new(&pos_sim)
+            .arg("--state")
+            .arg(&sim_state)
+            .args(["pair", "--server", &demo.base_url(), "--serial", serial])
+            .args(["--code", &code]),
+    )?;
+
+    let schema = format!("{}/api-docs/openapi.json", demo.base_url());
+    let st_run = |token: &str, paths: [&str; 2]| -> Result<()> {
+        run(Command::new(st)
+            .args(["--no-color", "--config-file", "schemathesis.toml", "run"])
+            .arg(&schema)
+            .args(["--url", &demo.base_url()])
+            .args(["--checks", "all"])
+            .args(["--seed", SCHEMATHESIS_SEED])
+            .args(["--max-examples", SCHEMATHESIS_MAX_EXAMPLES])
+            .args(paths)
+            .arg("-H")
+            .arg(format!("Authorization: Bearer {token}")))
+    };
+    // The POS run first: its JWT lives at most 300 s, and fuzzing the admin API may unpair
+    // the terminal.
+    let jwt = quiet(Command::new(&pos_sim).arg("--state").arg(&sim_state).args([
+        "token",
+        "--lifetime",
+        "300",
+    ]))?;
+    let pos = st_run(&jwt, ["--include-path-regex", "^/pos/"]);
+    let admin_run = st_run(&fuzzer, ["--exclude-path-regex", "^/pos/"]);
+    pos.context("the POS API")?;
+    admin_run.context("the admin and fleet APIs")
+}
+
+/// Schemathesis in a virtualenv under target/, installed from PyPI when missing.
+fn ensure_schemathesis() -> Result<PathBuf> {
+    let venv = target_dir().join(SCHEMATHESIS_VENV);
+    let st = venv.join("bin").join("st");
+    let installed = Command::new(&st)
+        .arg("--version")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains(SCHEMATHESIS_VERSION))
+        .unwrap_or(false);
+    if installed {
+        return Ok(st);
+    }
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    run(Command::new(venv.join("bin").join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")))?;
+    Ok(st)
+}
+
+/// `POST /api/v1/auth/token`: a bearer token.
+fn bearer_token(addr: SocketAddr, email: &str, password: &str) -> Result<String> {
+    let answer = api_json(
+        addr,
+        "POST",
+        "/api/v1/auth/token",
+        None,
+        &serde_json::json!({"email": email, "password": password}),
+    )?;
+    answer["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no access_token for {email}: {answer}"))
+}
+
+/// A JSON request; the JSON answer, an error unless the status is 2xx.
+fn api_json(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value> {
+    let body = body.to_string();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (status, answer) =
+        http_exchange(addr, request.as_bytes()).with_context(|| format!("{method} {path}"))?;
+    if !(200..300).contains(&status) {
+        bail!("{method} {path} answered {status}: {answer}");
+    }
+    if answer.trim().is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_str(&answer).with_context(|| format!("{method} {path}: not JSON: {answer}"))
+}
+
+/// One HTTP/1.1 exchange on a fresh connection (`Connection: close`): status and body
+/// (de-chunked when the answer is chunked).
+fn http_exchange(addr: SocketAddr, request: &[u8]) -> Result<(u16, String)> {
+    let timeout = Duration::from_secs(30);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(request)?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .with_context(|| format!("not an HTTP answer: {:?}", String::from_utf8_lossy(&raw)))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut body = &raw[split + 4..];
+    let status = head
+        .lines()
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("not an HTTP answer: {head:?}"))?;
+    let chunked = head.lines().any(|line| {
+        let line = line.to_ascii_lowercase();
+        line.starts_with("transfer-encoding:") && line.contains("chunked")
+    });
+    if !chunked {
+        return Ok((status, String::from_utf8_lossy(body).into_owned()));
+    }
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+            .unwrap_or(0);
+        let data = &body[end + 2..];
+        if size == 0 || data.len() < size {
+            break;
+        }
+        out.extend_from_slice(&data[..size]);
+        body = data[size..].strip_prefix(b"\r\n").unwrap_or(&data[size..]);
+    }
+    Ok((status, String::from_utf8_lossy(&out).into_owned()))
 }
 
 fn random_password() -> Result<String> {

@@ -42,7 +42,9 @@ pub fn form_error(error: Signal<Option<AppError>>) -> impl IntoView {
         error.with(|e| {
             e.as_ref().map(|e| {
                 let text = match e {
-                    AppError::Validation(_) => "Please correct the fields marked below.".to_owned(),
+                    AppError::Validation(_) | AppError::Unprocessable(_) => {
+                        "Please correct the fields marked below.".to_owned()
+                    }
                     other => other.to_string(),
                 };
                 view! { <p class="form-error" role="alert">{text}</p> }

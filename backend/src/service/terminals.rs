@@ -166,10 +166,11 @@ pub async fn add_to_location(
             e.sql_err(),
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
         ) {
-            ServiceError::Validation(vec![FieldError::new(
+            // The input is fine; the state is in the way: 409, not 400.
+            ServiceError::FieldConflict(FieldError::new(
                 "serial_number",
                 "A terminal with this serial number already exists.",
-            )])
+            ))
         } else {
             ServiceError::Db(e)
         }

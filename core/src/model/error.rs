@@ -42,6 +42,11 @@ pub enum AppError {
     NotFound,
     #[error("invalid input")]
     Validation(Vec<FieldError>),
+    /// Well-formed input that breaks a rule no schema states (a card number's check digit, a
+    /// CSV row, a reference to something that does not exist…): the REST API answers 422 (400
+    /// is for input that does not match its documented schema). Same `fields` as `Validation`.
+    #[error("invalid input")]
+    Unprocessable(Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
     /// A conflict caused by one field's value (an ICA owned by another issuer, …): 409 with
@@ -63,7 +68,9 @@ pub enum AppError {
 impl AppError {
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            AppError::Validation(errors) | AppError::FieldConflict(errors) => errors,
+            AppError::Validation(errors)
+            | AppError::Unprocessable(errors)
+            | AppError::FieldConflict(errors) => errors,
             _ => &[],
         }
     }
@@ -77,7 +84,7 @@ impl AppError {
             AppError::ConsentRequired => "consent_required",
             AppError::PasswordChangeRequired => "password_change_required",
             AppError::NotFound => "not_found",
-            AppError::Validation(_) => "invalid_request",
+            AppError::Validation(_) | AppError::Unprocessable(_) => "invalid_request",
             AppError::Conflict(_) | AppError::FieldConflict(_) => "conflict",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::AccountLocked { .. } => "account_locked",

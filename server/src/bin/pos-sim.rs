@@ -37,6 +37,13 @@ enum Cmd {
     },
     /// Authenticated no-op: tells online from offline.
     Ping,
+    /// Print a fresh bearer JWT of the paired terminal, to call the POS API with other tools
+    /// (curl, Schemathesis).
+    Token {
+        /// Seconds until it expires (the server accepts at most 300).
+        #[arg(long, default_value_t = 300)]
+        lifetime: i64,
+    },
     /// Tap a card: grant or reject, with the guest selector and remaining visits.
     Check {
         #[arg(long)]
@@ -194,6 +201,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("paired; key kept in {}", cli.state.display());
         }
         Cmd::Ping => print(&terminal(&state)?.ping().await?),
+        Cmd::Token { lifetime } => {
+            let paired = state.load_paired()?;
+            let key = server::sim::encoding_key(&state.load_key()?)?;
+            let now = server::sim::unix_now();
+            println!(
+                "{}",
+                server::sim::sign_jwt(&key, &paired.serial, now, now + lifetime)
+            );
+        }
         Cmd::Check { pan, entry_mode } => {
             let resp = terminal(&state)?.check(&pan, &entry_mode).await?;
             print(&resp);

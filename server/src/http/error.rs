@@ -30,6 +30,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         }
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Validation(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
+        AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) | AppError::FieldConflict(_) => StatusCode::CONFLICT,
         AppError::TooManyRequests { .. } | AppError::AccountLocked { .. } => {
             StatusCode::TOO_MANY_REQUESTS
@@ -64,6 +65,39 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// For handlers whose documented schema states everything it can: a service's validation
+/// failure then means the request matched the schema but broke a rule the schema cannot
+/// express (a Luhn check digit, a CSV row, an unknown reference), which is 422, not 400.
+pub fn unprocessable(e: ServiceError) -> ApiError {
+    match AppError::from(e) {
+        AppError::Validation(fields) => ApiError(AppError::Unprocessable(fields)),
+        other => ApiError(other),
+    }
+}
+
+/// Rewrites every number with no fractional part (`183.0`, `1e3`) as an integer, in place. JSON
+/// has one number type and JSON Schema counts `183.0` as an integer, but serde refuses it for an
+/// integer field; body extractors apply this before typing the body, so a client (or a
+/// generator) that writes integers as floats is not refused for it.
+pub fn integral_numbers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                // 2^63 and 2^64 are exact in f64; the casts below are then lossless.
+                if f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
+                    *v = Value::from(f as i64);
+                } else if f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                    *v = Value::from(f as u64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
 /// A parser's message made safe to send back: extractors quote what they could not read, and a
 /// PAN sent as a JSON number or in a query string would be echoed in clear (PCI DSS req. 3).
 /// Every run of 9 or more digits becomes `…`; a message needs no longer number to be useful.
@@ -93,6 +127,17 @@ pub fn redacted(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::redacted;
+
+    #[test]
+    fn integral_floats_become_integers() {
+        let mut v = serde_json::json!({"a": 183.0, "b": [1.5, -2.0, 7], "c": "3.0"});
+        super::integral_numbers(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"a": 183, "b": [1.5, -2, 7], "c": "3.0"})
+        );
+        assert!(v["a"].is_u64() && v["b"][1].is_i64());
+    }
 
     #[test]
     fn long_digit_runs_are_removed() {

@@ -33,7 +33,7 @@ async fn users_crud_and_validation_over_rest() {
         let (s, body) = app
             .call(Method::POST, "/api/v1/admin/users", &t, Some(new_user))
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}");
         assert_eq!(body["error"]["fields"][0]["field"], "email", "{db}: {body}");
 
         // Several bad fields at once: each named.
@@ -42,7 +42,7 @@ async fn users_crud_and_validation_over_rest() {
                 "first_name": "", "last_name": "X", "email": "not-an-email", "role": "GOD", "password": "short"
             })))
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let fields: Vec<_> = body["error"]["fields"]
             .as_array()
             .unwrap()

@@ -330,7 +330,7 @@ async fn stay_minutes_is_validated_and_defaults_to_120() {
             let (s, r) = app
                 .call(Method::POST, "/api/v1/admin/locations", &admin, Some(body))
                 .await;
-            assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
             assert_eq!(r["error"]["fields"][0]["field"], "stay_minutes", "{r}");
         }
         let (s, r) = app

@@ -132,7 +132,7 @@ async fn csv_import_hashes_the_pan_is_all_or_nothing_and_idempotent() {
              {OTHER},10\n"
         );
         let (s, body) = post_csv(&app, &t, &bad).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
         assert_eq!(
             fields(&body),
             [
@@ -148,7 +148,7 @@ async fn csv_import_hashes_the_pan_is_all_or_nothing_and_idempotent() {
         assert!(!body.to_string().contains("4111111111111112"));
         assert_eq!(count(&app).await, before + 3, "{db}");
         let (s, body) = post_csv(&app, &t, "pan,amount\n").await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             fields(&body),
             ["line[1].currency", "line[1].mcc", "line[1].occurred_at"]
@@ -221,7 +221,7 @@ async fn rest_batch_validates_like_the_csv_and_needs_data_manage() {
             ]),
         )
         .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
         assert_eq!(
             fields(&body),
             [
@@ -250,7 +250,7 @@ async fn rest_batch_validates_like_the_csv_and_needs_data_manage() {
             assert!(!body.to_string().contains(FRESH), "{body}");
         }
         let (s, body) = post_batch(&app, &t, json!([])).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&body), ["items"]);
 
         // (e) A role without DataManage: 403, nothing stored; no token: 401.

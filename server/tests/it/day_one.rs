@@ -112,7 +112,7 @@ async fn from_an_empty_database_to_every_role_in_its_scope() {
                 Some(json!({"current_password": "nope", "new_password": PASSWORD})),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
         assert_eq!(body["error"]["fields"][0]["field"], "current_password");
         let (s, body) = app
             .call(
@@ -209,7 +209,7 @@ async fn from_an_empty_database_to_every_role_in_its_scope() {
                 Some(json!({"name": "Lounge Co", "kind": "ISSUER"})),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
         assert_eq!(body["error"]["fields"][0]["field"], "kind");
 
         let mut loc_ids = Vec::new();
@@ -282,7 +282,7 @@ async fn from_an_empty_database_to_every_role_in_its_scope() {
                 ),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
         assert_eq!(body["error"]["fields"][0]["field"], "tenant_id");
 
         let tok = |role: &'static str| {
@@ -306,7 +306,7 @@ async fn from_an_empty_database_to_every_role_in_its_scope() {
             .await;
         assert_eq!(
             s,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "{db}: issuer outside its ICAs {body}"
         );
         let (s, body) = app

@@ -131,7 +131,7 @@ async fn csv_enrolment_reaches_the_screen_and_the_whitelist_and_unenrolment_keep
         // A file with one bad line imports nothing and names the line and column.
         let bad = format!("{csv}4700030000000000,AREF-T-3,2026-11-03\n");
         let (s, body) = app.post_csv(IMPORT, &admin, &bad).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{name}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(fields(&v), vec!["line[4].pan".to_owned()], "{name}: {body}");
         assert!(!body.contains("4700030000000000"), "clear PAN in {body}");
@@ -299,7 +299,7 @@ async fn enrolled_only_rulesets_grant_enrolled_cards_only() {
                 Some(json!({"items": [{"pan": pan, "aref": "", "enrolled_at": "2026-11-01"}]})),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
         assert_eq!(fields(&e), vec!["items[0].aref".to_owned()], "{e}");
         assert!(!e.to_string().contains(&pan), "clear PAN in {e}");
 

@@ -1321,7 +1321,7 @@ async fn inventory_lifecycle_end_to_end() {
         .await;
         assert_eq!(
             (s, code(&b2)),
-            (StatusCode::BAD_REQUEST, "invalid_processor")
+            (StatusCode::NOT_FOUND, "processor_not_found")
         );
         let (s, b2) = send(
             &app,
@@ -1396,11 +1396,16 @@ async fn inventory_lifecycle_end_to_end() {
             ("nibss/terminal-ids?limit=0", "invalid_filter"),
             ("nibss/terminal-ids?limit=201", "invalid_filter"),
             ("nibss/terminal-ids?offset=-1", "invalid_filter"),
-            ("visa/terminal-ids", "invalid_processor"),
         ] {
             let (s, body) = get(&app, &tok, &format!("{P}/{q}")).await;
             assert_eq!((s, code(&body)), (StatusCode::BAD_REQUEST, want), "{q}");
         }
+        // The path names a processor that does not exist: 404, not a bad request.
+        let (s, body) = get(&app, &tok, &format!("{P}/visa/terminal-ids")).await;
+        assert_eq!(
+            (s, code(&body)),
+            (StatusCode::NOT_FOUND, "processor_not_found")
+        );
 
         // Reserve for A: the oldest available ID, held one hour.
         let (s, r) = reserve(&app, &tok, &a, "nibss").await;

@@ -63,7 +63,7 @@ async fn locations_crud_filters_and_validation() {
                 })),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}");
         assert_eq!(
             fields(&body),
             [
@@ -89,7 +89,7 @@ async fn locations_crud_filters_and_validation() {
                 Some(bad_tenant),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&body), ["tenant_id"]);
         // Malformed JSON.
         let resp = app
@@ -179,7 +179,7 @@ async fn locations_crud_filters_and_validation() {
                 Some(json!({"serial_number": "GATEB-0001"})),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::CONFLICT);
         assert_eq!(fields(&body), ["serial_number"]);
         let (s, body) = app
             .call(
@@ -437,7 +437,7 @@ async fn terms_upload_replace_and_validation() {
                 Some(json!({"kind": "EULA", "effective_date": "1.1.2026", "file_name": "", "content_base64": ""})),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             fields(&body),
             ["kind", "effective_date", "file", "file"],
@@ -548,7 +548,7 @@ async fn consent_is_required_until_both_documents_are_accepted() {
                 Some(json!({"document_ids": [terms_id]})),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&body), ["PRIVACY"]);
         let (s, body) = app
             .call(
@@ -558,7 +558,7 @@ async fn consent_is_required_until_both_documents_are_accepted() {
                 Some(json!({"document_ids": []})),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&body), ["TERMS", "PRIVACY"]);
         let (s, _) = app
             .call(
@@ -658,7 +658,7 @@ async fn rulesets_versions_validation_and_scope() {
         let (s, body) = app
             .call(Method::POST, "/api/v1/admin/rulesets", &t, Some(bad))
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}");
         let f = fields(&body);
         for want in [
             "name",
@@ -683,7 +683,7 @@ async fn rulesets_versions_validation_and_scope() {
                 Some(unknown_loc),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&body), ["locations.ids[0]"]);
 
         // Edit = a new version; the old one stays readable.
@@ -785,7 +785,7 @@ async fn rulesets_versions_validation_and_scope() {
                 Some(ruleset_body("Not mine", "9999")),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&body), ["binRanges[0].ica"]);
         let (s, mine) = app
             .call(
@@ -883,7 +883,7 @@ async fn bin_table_and_fx_rates() {
             "770020,770029,88888,X,POL,MCG\n770029,770020,88888,X,POL,MCG\n",
         )
         .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&body), ["line[2].bin_to"]);
         let (_, page) = app
             .call(Method::GET, "/api/v1/admin/bin-ranges?ica=88888", &t, None)
@@ -935,7 +935,7 @@ async fn bin_table_and_fx_rates() {
                 Some(json!({"rate": "-1"})),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&body), ["rate"]);
         let (s, body) = post_csv(
             &app,
@@ -944,7 +944,7 @@ async fn bin_table_and_fx_rates() {
             "2026-10-03,EUR,XYZ,1\n",
         )
         .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&body), ["line[1].quote_currency"]);
 
         // Everyone reads; only Admin and User maintain.

@@ -607,8 +607,8 @@ async fn locations_by_role_and_owning_tenant() {
                 let (s, b) = app.call(Method::PUT, &path, &token, Some(moved)).await;
                 let want = match role {
                     Role::Admin => StatusCode::OK,
-                    Role::User => StatusCode::BAD_REQUEST,
-                    Role::ServiceProvider if own => StatusCode::BAD_REQUEST,
+                    Role::User => StatusCode::UNPROCESSABLE_ENTITY,
+                    Role::ServiceProvider if own => StatusCode::UNPROCESSABLE_ENTITY,
                     Role::ServiceProvider => StatusCode::NOT_FOUND,
                     Role::Issuer | Role::CallCenter => StatusCode::FORBIDDEN,
                 };

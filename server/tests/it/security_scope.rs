@@ -224,7 +224,7 @@ async fn rulesets_belong_to_their_owner() {
                 Some(ruleset("Poach", "1234", "541234", "541299")),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
         assert_eq!(fields(&body), ["binRanges[0].ica"]);
         // …and neither can an admin editing it: an owned ruleset stays within its owner's ICAs.
         let (s, body) = app
@@ -235,7 +235,7 @@ async fn rulesets_belong_to_their_owner() {
                 Some(ruleset("Poach", "1234", "541234", "541299")),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {body}");
         assert_eq!(fields(&body), ["binRanges[0].ica"]);
         // Admin and User manage every ruleset; the owner stays.
         let user = others(&app, "user@demo.example").await;
@@ -281,7 +281,7 @@ async fn provider_cannot_change_country_or_service() {
                 Some(body("Renamed", "DEU", "LOUNGE")),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {e}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {e}");
         assert_eq!(fields(&e), ["country"]);
         assert!(e.to_string().contains("administrator"), "{e}");
         let (s, e) = app
@@ -292,7 +292,7 @@ async fn provider_cannot_change_country_or_service() {
                 Some(body("Renamed", "POL", "FAST_LINE")),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{db}: {e}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{db}: {e}");
         assert_eq!(fields(&e), ["service_code"]);
         let (s, e) = app
             .call(
@@ -302,7 +302,7 @@ async fn provider_cannot_change_country_or_service() {
                 Some(body("Renamed", "DEU", "FAST_LINE")),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&e), ["country", "service_code"]);
         // Nothing changed.
         let (_, now) = app.call(Method::GET, &path, &admin, None).await;

@@ -215,7 +215,7 @@ async fn field_errors_at_the_edge() {
             ),
         ] {
             let (s, r) = try_card(&app, &admin, body.clone()).await;
-            assert_eq!(s, StatusCode::BAD_REQUEST, "{body} → {r}");
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {r}");
             assert_eq!(r["error"]["code"], "invalid_request");
             assert_eq!(field_errors(&r), vec![field.to_owned()], "{body} → {r}");
             assert!(!r.to_string().contains("541234567890123"), "{r}");
@@ -227,7 +227,7 @@ async fn field_errors_at_the_edge() {
             json!({"pan": "x", "location_id": "nowhere", "at": "soon"}),
         )
         .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(field_errors(&r), vec!["pan", "location_id", "at"], "{r}");
         // Spaces in the number are fine.
         let (s, r) = try_card(

@@ -22,8 +22,13 @@ pub enum FleetError {
     TerminalUnassigned,
     #[error("{0}")]
     DuplicateMapping(String),
+    /// A processor code in a request body that names no processor.
     #[error("Unknown processor.")]
     InvalidProcessor,
+    /// The processor of the path (`/pos-processors/{processorID}/...`) does not exist: the
+    /// resource addressed is missing, so 404 (the seed answered 400 `invalid_processor`).
+    #[error("Unknown processor.")]
+    ProcessorNotFound,
     #[error("Processor mapping does not exist.")]
     MappingNotFound,
     #[error("Cannot delete the primary mapping without setting another as primary first.")]
@@ -68,6 +73,7 @@ impl FleetError {
             TerminalUnassigned => "terminal_unassigned",
             DuplicateMapping(_) => "duplicate_mapping",
             InvalidProcessor => "invalid_processor",
+            ProcessorNotFound => "processor_not_found",
             MappingNotFound => "mapping_not_found",
             CannotDeletePrimary => "cannot_delete_primary",
             NoAvailableIds => "no_available_ids",
@@ -87,6 +93,7 @@ impl FleetError {
         matches!(
             self,
             FleetError::TerminalNotFound
+                | FleetError::ProcessorNotFound
                 | FleetError::MappingNotFound
                 | FleetError::NoAvailableIds
                 | FleetError::InventoryNotFound

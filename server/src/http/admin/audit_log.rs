@@ -4,6 +4,7 @@ use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::bad_query;
+use crate::http::error::unprocessable;
 use access_core::model::{AuditEntryView, AuditFilter, Page};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
@@ -31,5 +32,14 @@ pub async fn list(
     q: Result<Query<AuditFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<AuditEntryView>>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(audit_log::list(&b, &p, &filter).await?))
+    schema::check_paging(filter.page, filter.page_size)?;
+    schema::check_days(&[
+        ("from", filter.from.as_deref()),
+        ("until", filter.until.as_deref()),
+    ])?;
+    Ok(Json(
+        audit_log::list(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }

@@ -1,4 +1,4 @@
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::{unprocessable, ApiError, ApiResult};
 use super::schema::{self, ApiErrorBody};
 use access_core::model::{AppError, Me};
 use axum::extract::{FromRef, FromRequestParts, State};
@@ -138,7 +138,9 @@ pub async fn change_password(
     body: Result<Json<access_core::model::PasswordChange>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<axum::http::StatusCode> {
     let Json(change) = body.map_err(super::users::bad_body)?;
-    auth::change_password(&b, &p, &token, &change, ip.as_deref()).await?;
+    auth::change_password(&b, &p, &token, &change, ip.as_deref())
+        .await
+        .map_err(unprocessable)?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

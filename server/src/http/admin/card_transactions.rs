@@ -7,7 +7,7 @@
 //! Errors name the item or line and the field: `items[2].amount`, `line[3].amount`. The PAN is
 //! stored only as its hash and never echoed, not even in the message for a malformed body.
 
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::{unprocessable, ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
 use access_core::model::{AppError, FieldError};
@@ -58,7 +58,11 @@ pub async fn create(
     let batch: CardTransactionBatch = serde_json::from_slice(&body).map_err(bad_json)?;
     Ok((
         StatusCode::CREATED,
-        Json(service::create_batch(&b, &p, batch.items).await?),
+        Json(
+            service::create_batch(&b, &p, batch.items)
+                .await
+                .map_err(unprocessable)?,
+        ),
     ))
 }
 
@@ -80,5 +84,9 @@ pub async fn import(
     ApiCaller(b, p): ApiCaller,
     body: String,
 ) -> ApiResult<Json<CardTransactionImportReport>> {
-    Ok(Json(service::import_csv(&b, &p, &body).await?))
+    Ok(Json(
+        service::import_csv(&b, &p, &body)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }

@@ -5,6 +5,7 @@
 //! - `POST /api/v1/admin/enrolled-cards/import` with a `text/csv` body.
 //! - `DELETE /api/v1/admin/enrolled-cards/{id}[?unenrolled_at=]`: unenrol, the row stays.
 
+use super::super::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::card_transactions::bad_json;
@@ -40,7 +41,16 @@ pub async fn list(
     q: Result<Query<CardFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<CardView>>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(enrolled_cards::list(&b, &p, &filter).await?))
+    schema::check_days(&[
+        ("created_from", filter.created_from.as_deref()),
+        ("created_until", filter.created_until.as_deref()),
+    ])?;
+    schema::check_paging(filter.page, filter.page_size)?;
+    Ok(Json(
+        enrolled_cards::list(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Get an enrolled card
@@ -81,7 +91,11 @@ pub async fn enrol(
     body: Bytes,
 ) -> ApiResult<Json<EnrolmentImportReport>> {
     let batch: EnrolmentBatch = serde_json::from_slice(&body).map_err(bad_json)?;
-    Ok(Json(enrolments::create_batch(&b, &p, batch.items).await?))
+    Ok(Json(
+        enrolments::create_batch(&b, &p, batch.items)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Import enrolments
@@ -103,13 +117,21 @@ pub async fn import(
     ApiCaller(b, p): ApiCaller,
     body: String,
 ) -> ApiResult<Json<EnrolmentImportReport>> {
-    Ok(Json(enrolments::import_csv(&b, &p, &body).await?))
+    Ok(Json(
+        enrolments::import_csv(&b, &p, &body)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnenrolParams {
-    /// `YYYY-MM-DD` or RFC 3339; default now.
+    /// `YYYY-MM-DD`, RFC 3339 or `YYYY-MM-DD HH:MM:SS` (UTC); absent or empty = now. An impossible
+    /// date in this shape answers 422.
+    #[param(
+        pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})?)?)?$"
+    )]
     pub unenrolled_at: Option<String>,
 }
 
@@ -134,6 +156,8 @@ pub async fn unenrol(
 ) -> ApiResult<Json<EnrolmentImportReport>> {
     let Query(q) = q.map_err(bad_query)?;
     Ok(Json(
-        enrolments::unenrol(&b, &p, &id, q.unenrolled_at.as_deref()).await?,
+        enrolments::unenrol(&b, &p, &id, q.unenrolled_at.as_deref())
+            .await
+            .map_err(unprocessable)?,
     ))
 }

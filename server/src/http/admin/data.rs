@@ -8,6 +8,7 @@
 //!
 //! CSV errors name the line and column: `line[3].bin_to`.
 
+use super::super::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
@@ -47,7 +48,12 @@ pub async fn list_bins(
     q: Result<Query<BinFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<BinRangeView>>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(data::list_bins(&b, &p, &filter).await?))
+    schema::check_paging(filter.page, filter.page_size)?;
+    Ok(Json(
+        data::list_bins(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Import BIN ranges
@@ -71,7 +77,11 @@ pub async fn import_bins(
     body: String,
 ) -> ApiResult<Json<ImportReport>> {
     let Query(q) = q.map_err(bad_query)?;
-    Ok(Json(data::import_bins(&b, &p, &body, q.replace).await?))
+    Ok(Json(
+        data::import_bins(&b, &p, &body, q.replace)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// List FX rates
@@ -91,7 +101,13 @@ pub async fn list_fx(
     q: Result<Query<FxFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<FxRateView>>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(data::list_fx(&b, &p, &filter).await?))
+    schema::check_days(&[("date", filter.date.as_deref())])?;
+    schema::check_paging(filter.page, filter.page_size)?;
+    Ok(Json(
+        data::list_fx(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Import FX rates
@@ -109,7 +125,11 @@ pub async fn list_fx(
     ),
     security(("bearer" = [])))]
 pub async fn import_fx(ApiCaller(b, p): ApiCaller, body: String) -> ApiResult<Json<ImportReport>> {
-    Ok(Json(data::import_fx(&b, &p, &body).await?))
+    Ok(Json(
+        data::import_fx(&b, &p, &body)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Correct an FX rate
@@ -130,5 +150,9 @@ pub async fn update_fx(
     body: Result<Json<FxRateInput>, JsonRejection>,
 ) -> ApiResult<Json<FxRateView>> {
     let Json(input) = body.map_err(bad_body)?;
-    Ok(Json(data::update_fx(&b, &p, &id, &input.rate).await?))
+    Ok(Json(
+        data::update_fx(&b, &p, &id, &input.rate)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }

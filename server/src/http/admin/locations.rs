@@ -1,10 +1,11 @@
 //! `/api/v1/admin/locations`: list (filters `country`, `name`, `service`, `page`, `page_size`),
 //! create, get, update, delete. Terminals of a location: see `terminals.rs`.
 
+use super::super::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
-use super::users::{bad_body, bad_query};
+use super::users::{bad_query, typed_body};
 use access_core::model::{
     LocationFilter, LocationInput, LocationView, OccupancyView, Page, ServiceView,
 };
@@ -31,7 +32,12 @@ pub async fn list(
     q: Result<Query<LocationFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<LocationView>>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(locations::list(&b, &p, &filter).await?))
+    schema::check_paging(filter.page, filter.page_size)?;
+    Ok(Json(
+        locations::list(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// List services
@@ -112,12 +118,16 @@ pub async fn occupancy(
     security(("bearer" = [])))]
 pub async fn create(
     ApiCaller(b, p): ApiCaller,
-    body: Result<Json<LocationInput>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<LocationView>)> {
-    let Json(input) = body.map_err(bad_body)?;
+    let input: LocationInput = typed_body(body)?;
     Ok((
         StatusCode::CREATED,
-        Json(locations::create(&b, &p, &input).await?),
+        Json(
+            locations::create(&b, &p, &input)
+                .await
+                .map_err(unprocessable)?,
+        ),
     ))
 }
 
@@ -136,10 +146,14 @@ pub async fn create(
 pub async fn update(
     ApiCaller(b, p): ApiCaller,
     Path(id): Path<String>,
-    body: Result<Json<LocationInput>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<Json<LocationView>> {
-    let Json(input) = body.map_err(bad_body)?;
-    Ok(Json(locations::update(&b, &p, &id, &input).await?))
+    let input: LocationInput = typed_body(body)?;
+    Ok(Json(
+        locations::update(&b, &p, &id, &input)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Delete a location

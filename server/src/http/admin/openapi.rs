@@ -103,10 +103,13 @@ accept the current documents (`GET`/`POST /api/v1/admin/consent`).\n\n\
 **Errors.** `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"message\"}]}}` \
 (`ApiErrorBody`): unauthorized and invalid_credentials (401), forbidden and consent_required \
 (403), password_change_required (403: signed in with a one-time password; only \
-`POST /api/v1/auth/password` is open until it is changed), not_found (404), invalid_request (400, `fields` name each problem: `body` or `query` when \
-the request could not be read), conflict (409, `message` says why), too_many_requests (429, with \
+`POST /api/v1/auth/password` is open until it is changed), not_found (404), invalid_request (400 when the request does not match this document — \
+`fields` name each problem, `body` or `query` when it could not be read at all; 422 when it \
+matches but a value breaks a rule no schema states, such as a card number's check digit, a CSV \
+row or an impossible date), conflict (409, `message` says why), too_many_requests (429, with \
 `Retry-After`), internal_error (500). Times are epoch milliseconds (UTC) unless given as \
-`YYYY-MM-DD`; amounts are in minor units."))
+`YYYY-MM-DD`; amounts are in minor units. A NUL character anywhere in a query string is \
+refused with 400 before any handler runs."))
 )]
 pub struct AdminApiDoc;
 

@@ -5,6 +5,7 @@ use super::super::error::{ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use super::users::bad_query;
+use crate::http::error::unprocessable;
 use access_core::model::{
     AppError, CardTransactionView, DashboardData, DashboardFilter, FieldError, OperationDetail,
     OperationFilter, OperationView, Page, ReversalInput, RuleVersionView,
@@ -32,7 +33,16 @@ pub async fn list(
     q: Result<Query<OperationFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<OperationView>>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(operations::list(&b, &p, &filter).await?))
+    schema::check_days(&[
+        ("from", filter.from.as_deref()),
+        ("until", filter.until.as_deref()),
+    ])?;
+    schema::check_paging(filter.page, filter.page_size)?;
+    Ok(Json(
+        operations::list(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Get an operation
@@ -118,12 +128,15 @@ pub async fn reverse(
     let input: ReversalInput = if body.iter().all(u8::is_ascii_whitespace) {
         ReversalInput::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError(AppError::Validation(vec![FieldError::new(
-                "body",
-                e.to_string(),
-            )]))
-        })?
+        // `null` is an absent body too (what a client serializing "no reason" may send).
+        serde_json::from_slice::<Option<ReversalInput>>(&body)
+            .map_err(|e| {
+                ApiError(AppError::Validation(vec![FieldError::new(
+                    "body",
+                    crate::http::error::redacted(&e.to_string()),
+                )]))
+            })?
+            .unwrap_or_default()
     };
     Ok(Json(operations::reverse(&b, &p, &id, input.reason).await?))
 }
@@ -145,5 +158,13 @@ pub async fn dashboard(
     q: Result<Query<DashboardFilter>, QueryRejection>,
 ) -> ApiResult<Json<DashboardData>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(dashboard::data(&b, &p, &filter).await?))
+    schema::check_days(&[
+        ("from", filter.from.as_deref()),
+        ("until", filter.until.as_deref()),
+    ])?;
+    Ok(Json(
+        dashboard::data(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }

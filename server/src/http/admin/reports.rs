@@ -15,6 +15,7 @@
 use super::super::error::{ApiError, ApiResult};
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_query;
+use crate::http::error::unprocessable;
 use access_core::model::{
     currency_digits, fmt_minor, AppError, CardFilter, CardReportRow, FieldError, OperationFilter,
     OperationView,
@@ -95,8 +96,10 @@ pub enum Format {
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// `csv` (default) or `xlsx`.
+    #[param(pattern = r"^(csv|xlsx)$")]
     pub format: Option<String>,
     /// `detailed` (default: one row per operation) or `summary` (per day, location and service).
+    #[param(pattern = r"^(detailed|summary)$")]
     pub kind: Option<String>,
 }
 
@@ -737,11 +740,17 @@ pub async fn operations(
 ) -> ApiResult<Response> {
     let Query(params) = params.map_err(bad_query)?;
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_days(&[
+        ("from", filter.from.as_deref()),
+        ("until", filter.until.as_deref()),
+    ])?;
     let format = format_of(&params)?;
     let slot = xlsx_slot(format)?;
     match params.kind.as_deref().unwrap_or("detailed") {
         "detailed" => {
-            let pages = reports::operations(&b, &p, &filter).await?;
+            let pages = reports::operations(&b, &p, &filter)
+                .await
+                .map_err(unprocessable)?;
             let headers = headers(DETAILED);
             let audit = audit_of(&b, &p, "export.operations_detailed", format, &filter, ip);
             Ok(export(
@@ -753,7 +762,9 @@ pub async fn operations(
             ))
         }
         "summary" => {
-            let report = reports::summary(&b, &p, &filter).await?;
+            let report = reports::summary(&b, &p, &filter)
+                .await
+                .map_err(unprocessable)?;
             let (headers, rows) = summary_rows(report);
             let audit = audit_of(&b, &p, "export.operations_summary", format, &filter, ip);
             Ok(export(
@@ -772,7 +783,7 @@ pub async fn operations(
 ///
 /// The cards matching the list's filters, as CSV or XLSX, streamed.
 #[utoipa::path(get, path = "/api/v1/admin/reports/cards", tag = "admin", operation_id = "export_enrolled_cards",
-    params(("format" = Option<String>, Query, description = "`csv` (default) or `xlsx`"), schema::CardFilter),
+    params(("format" = Option<String>, Query, description = "`csv` (default) or `xlsx`", pattern = r"^(csv|xlsx)$"), schema::CardFilter),
     responses(
         (status = 200, description = "The report, streamed (`Content-Disposition: attachment`). A failure after the first bytes ends the download early", content(
             ("text/csv"),
@@ -790,9 +801,15 @@ pub async fn cards(
 ) -> ApiResult<Response> {
     let Query(params) = params.map_err(bad_query)?;
     let Query(filter) = q.map_err(bad_query)?;
+    schema::check_days(&[
+        ("created_from", filter.created_from.as_deref()),
+        ("created_until", filter.created_until.as_deref()),
+    ])?;
     let format = format_of(&params)?;
     let slot = xlsx_slot(format)?;
-    let pages = reports::cards(&b, &p, &filter).await?;
+    let pages = reports::cards(&b, &p, &filter)
+        .await
+        .map_err(unprocessable)?;
     let headers = headers(CARDS);
     let audit = audit_of(&b, &p, "export.cards", format, &filter, ip);
     Ok(export(

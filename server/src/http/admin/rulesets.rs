@@ -3,10 +3,11 @@
 //! (`RulesetDraft`, camelCase JSON; errors name JSON paths such as `binRanges[1].to`), details,
 //! soft delete, and `/{id}/versions` (+ `/{id}/versions/{n}`, that version's definition).
 
+use super::super::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
-use super::users::{bad_body, bad_query};
+use super::users::{bad_query, typed_body};
 use access_core::domain::ruleset::RulesetDraft;
 use access_core::model::{Page, RulesetDetail, RulesetFilter, RulesetSummary, RulesetVersionView};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -32,7 +33,12 @@ pub async fn list(
     q: Result<Query<RulesetFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<RulesetSummary>>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(rulesets::list(&b, &p, &filter).await?))
+    schema::check_paging(filter.page, filter.page_size)?;
+    Ok(Json(
+        rulesets::list(&b, &p, &filter)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Get a ruleset
@@ -69,12 +75,16 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn create(
     ApiCaller(b, p): ApiCaller,
-    body: Result<Json<RulesetDraft>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<RulesetDetail>)> {
-    let Json(draft) = body.map_err(bad_body)?;
+    let draft: RulesetDraft = typed_body(body)?;
     Ok((
         StatusCode::CREATED,
-        Json(rulesets::create(&b, &p, &draft).await?),
+        Json(
+            rulesets::create(&b, &p, &draft)
+                .await
+                .map_err(unprocessable)?,
+        ),
     ))
 }
 
@@ -95,10 +105,14 @@ pub async fn create(
 pub async fn update(
     ApiCaller(b, p): ApiCaller,
     Path(id): Path<String>,
-    body: Result<Json<RulesetDraft>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> ApiResult<Json<RulesetDetail>> {
-    let Json(draft) = body.map_err(bad_body)?;
-    Ok(Json(rulesets::update(&b, &p, &id, &draft).await?))
+    let draft: RulesetDraft = typed_body(body)?;
+    Ok(Json(
+        rulesets::update(&b, &p, &id, &draft)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Delete a ruleset

@@ -59,9 +59,76 @@ pub struct Page<T> {
 #[into_params(parameter_in = Query)]
 pub struct Paging {
     /// From 1 (default 1).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
     /// Default 25, at most 200.
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<u64>,
+}
+
+/// The most pages a list can be asked for (deeper pages are never useful and the offset
+/// `(page - 1) * page_size` must not overflow).
+pub const MAX_PAGE: u64 = 1_000_000;
+/// The largest page a list serves (as `access_core::model::paging` clamps the panel's requests).
+pub const MAX_PAGE_SIZE: u64 = 200;
+
+/// Checks the `YYYY-MM-DD` filters of a list (absent or empty = no bound): a value of another
+/// shape is 400 naming the field, an impossible day (`2026-02-30`) 422. The repositories skip
+/// a day they cannot read, so without this a typo would silently widen the list.
+pub fn check_days(fields: &[(&str, Option<&str>)]) -> Result<(), access_core::model::AppError> {
+    use access_core::model::{AppError, FieldError};
+    let mut malformed = Vec::new();
+    let mut impossible = Vec::new();
+    for (name, value) in fields {
+        let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let b = v.as_bytes();
+        let shaped = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !shaped {
+            malformed.push(FieldError::new(*name, "A day as YYYY-MM-DD."));
+        } else if access_core::model::day_start_ms(v).is_none() {
+            impossible.push(FieldError::new(*name, "No such day."));
+        }
+    }
+    if !malformed.is_empty() {
+        Err(AppError::Validation(malformed))
+    } else if !impossible.is_empty() {
+        Err(AppError::Unprocessable(impossible))
+    } else {
+        Ok(())
+    }
+}
+
+/// Refuses paging outside the documented bounds (400 naming the field) instead of silently
+/// clamping it, so that a client asking for 1000 rows learns it gets at most 200.
+pub fn check_paging(
+    page: Option<u64>,
+    page_size: Option<u64>,
+) -> Result<(), access_core::model::AppError> {
+    let mut errors = Vec::new();
+    if page.is_some_and(|p| !(1..=MAX_PAGE).contains(&p)) {
+        errors.push(access_core::model::FieldError::new(
+            "page",
+            format!("a whole number from 1 to {MAX_PAGE}"),
+        ));
+    }
+    if page_size.is_some_and(|s| !(1..=MAX_PAGE_SIZE).contains(&s)) {
+        errors.push(access_core::model::FieldError::new(
+            "page_size",
+            format!("a whole number from 1 to {MAX_PAGE_SIZE}"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(access_core::model::AppError::Validation(errors))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,8 +276,10 @@ pub struct AuditFilter {
     /// The action exactly (`export.cards`), or a prefix ending in `.` (`export.`).
     pub action: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub until: Option<String>,
 }
 
@@ -263,8 +332,10 @@ pub struct OperationFilter {
     pub op_type: Option<String>,
     /// `YYYY-MM-DD`, a local day in the view's zone (the filtered location's, else `tz`,
     /// else UTC).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: Option<String>,
     /// `YYYY-MM-DD`, a local day in the view's zone, inclusive.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub until: Option<String>,
     /// A piece of the masked PAN (`543210******1234`), matched as a substring.
     pub masked_pan: Option<String>,
@@ -399,6 +470,7 @@ pub struct CardTransactionView {
 pub struct ReversalInput {
     /// Up to 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -406,8 +478,10 @@ pub struct ReversalInput {
 #[into_params(parameter_in = Query)]
 pub struct DashboardFilter {
     /// `YYYY-MM-DD`, a local day in the view's zone.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: Option<String>,
     /// `YYYY-MM-DD`, a local day in the view's zone, inclusive.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub until: Option<String>,
     pub location_id: Option<String>,
     pub service_code: Option<String>,
@@ -426,15 +500,62 @@ pub struct DashboardData {
     pub child_guests: u64,
     pub rejections: u64,
     /// `[local day (YYYY-MM-DD), entries, guest entries]` per day.
+    #[schema(schema_with = per_day_rows)]
     pub per_day: Vec<(String, u64, u64)>,
     /// Entries per local hour of day in `time_zone`, 24 values.
     pub per_hour: Vec<u64>,
     /// `[reject code, count]`.
+    #[schema(schema_with = name_count_rows)]
     pub rejections_by_code: Vec<(String, u64)>,
     /// `[location name, entries]`, most first.
+    #[schema(schema_with = name_count_rows)]
     pub top_locations: Vec<(String, u64)>,
     /// The IANA zone of the days and hours above and of the date filters.
     pub time_zone: String,
+}
+
+/// A list of fixed-length rows `[name, count, …]`. The exact OpenAPI 3.1 form would be
+/// `prefixItems` (utoipa's derive writes the invalid 3.0-era `items: [...]`), but Schemathesis
+/// 4.32 rewrites `prefixItems` in response schemas into `items: [...]` and then rejects that
+/// under JSON Schema 2020-12, so the conformance step could not run: each row is stated as an
+/// array of exactly `len` strings or counts, the column order in the field's description.
+fn tuple_rows(len: usize) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{Array, OneOfBuilder, Schema};
+    let cell = Schema::OneOf(
+        OneOfBuilder::new()
+            .item(string_schema())
+            .item(count_schema())
+            .build(),
+    );
+    let row = Array::builder()
+        .items(utoipa::openapi::RefOr::T(cell))
+        .min_items(Some(len))
+        .max_items(Some(len))
+        .build();
+    Array::new(row)
+}
+
+fn count_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(0))
+        .into()
+}
+
+fn string_schema() -> utoipa::openapi::Schema {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .into()
+}
+
+fn per_day_rows() -> utoipa::openapi::schema::Array {
+    tuple_rows(3)
+}
+
+fn name_count_rows() -> utoipa::openapi::schema::Array {
+    tuple_rows(2)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,8 +570,10 @@ pub struct CardFilter {
     pub product: Option<String>,
     pub ica: Option<String>,
     /// `YYYY-MM-DD`, UTC.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub created_from: Option<String>,
     /// `YYYY-MM-DD`, UTC, inclusive.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub created_until: Option<String>,
 }
 
@@ -738,6 +861,7 @@ pub struct BinRangeView {
 #[into_params(parameter_in = Query)]
 pub struct FxFilter {
     /// `YYYY-MM-DD`.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub date: Option<String>,
     /// Base or quote currency (ISO 4217).
     pub currency: Option<String>,
@@ -927,13 +1051,47 @@ pub struct RulesetDetail {
 }
 
 /// A count or unlimited: `"unlimited"` or `{"count": 3}`.
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Limit {
     #[default]
     Unlimited,
     Count(u32),
 }
+
+/// Written by hand: the derive leaves `{"count": n}` open, but serde reads an externally
+/// tagged variant from a one-key object and refuses any other key.
+impl utoipa::PartialSchema for Limit {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+        };
+        let unlimited = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["unlimited"]));
+        let count = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "count",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                    .minimum(Some(0))
+                    .maximum(Some(u32::MAX)),
+            )
+            .required("count")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        OneOfBuilder::new()
+            .item(unlimited)
+            .item(count)
+            .description(Some(
+                "A count or unlimited: `\"unlimited\"` or `{\"count\": 3}`.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Limit {}
 
 /// A money field as typed: `{"amount": "25.00", "currency": "EUR"}`.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -1027,8 +1185,15 @@ pub struct RulesetDraft {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// RFC 3339.
+    #[schema(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    )]
     pub valid_from: DateTime<Utc>,
-    /// After `validFrom`; absent = open-ended.
+    /// RFC 3339, after `validFrom`; absent = open-ended.
+    #[schema(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    )]
     pub valid_to: Option<DateTime<Utc>>,
     /// ISO 3166 alpha-3.
     pub issuer_country: Option<String>,
@@ -1045,6 +1210,7 @@ pub struct RulesetDraft {
     pub adults: GuestTermsDraft,
     pub children: GuestTermsDraft,
     /// 1–17.
+    #[schema(minimum = 1, maximum = 17)]
     pub child_free_under_age: Option<u8>,
     pub spend: Option<SpendControlDraft>,
     #[serde(default)]
@@ -1089,7 +1255,10 @@ pub struct DocumentUpload {
     /// Defaults from the file name.
     #[serde(default)]
     pub content_type: Option<String>,
-    #[schema(content_encoding = "base64")]
+    #[schema(
+        content_encoding = "base64",
+        pattern = r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+    )]
     pub content_base64: String,
 }
 

@@ -1,5 +1,6 @@
 //! `/api/v1/admin/tenants`: organisations (issuers with ICAs, service providers with locations).
 
+use super::super::error::unprocessable;
 use super::super::error::ApiResult;
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
@@ -62,7 +63,11 @@ pub async fn create(
     let Json(input) = body.map_err(bad_body)?;
     Ok((
         StatusCode::CREATED,
-        Json(tenants::create(&b, &p, &input).await?),
+        Json(
+            tenants::create(&b, &p, &input)
+                .await
+                .map_err(unprocessable)?,
+        ),
     ))
 }
 
@@ -87,7 +92,11 @@ pub async fn update(
     body: Result<Json<OrganisationInput>, JsonRejection>,
 ) -> ApiResult<Json<OrganisationView>> {
     let Json(input) = body.map_err(bad_body)?;
-    Ok(Json(tenants::update(&b, &p, &id, &input).await?))
+    Ok(Json(
+        tenants::update(&b, &p, &id, &input)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Deactivate an organisation

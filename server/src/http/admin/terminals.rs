@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewTerminal {
-    /// 4–64 characters: letters, digits, `-`, `_` or `.`; unique.
+    /// 4–64 characters: letters, digits, `-`, `_` or `.`; unique. Surrounding spaces are
+    /// trimmed.
+    #[schema(pattern = r"^\s*[A-Za-z0-9._-]{4,64}\s*$")]
     pub serial_number: String,
 }
 
@@ -43,10 +45,11 @@ pub async fn list_for_location(
     request_body = NewTerminal,
     responses(
         (status = 201, description = "The new terminal", body = schema::LocationTerminal),
-        (status = 400, description = "invalid_request: `serial_number` is malformed or already taken, or `body` when it is not JSON", body = ApiErrorBody),
+        (status = 400, description = "invalid_request: `serial_number` is malformed, or `body` when it is not JSON", body = ApiErrorBody),
         (status = 401, description = "unauthorized: missing, unknown or expired bearer token", body = ApiErrorBody),
         (status = 403, description = "forbidden: the role may not manage locations; consent_required: the current documents must be accepted first", body = ApiErrorBody),
         (status = 404, description = "not_found: no such location, or not the caller's tenant's", body = ApiErrorBody),
+        (status = 409, description = "conflict: a terminal with this `serial_number` already exists (`fields` names it)", body = ApiErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn add(

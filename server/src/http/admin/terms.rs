@@ -14,7 +14,7 @@
 //! `POST /api/panel/terms` (multipart, then back to `/terms`) and
 //! `GET /api/panel/terms/{id}/content`.
 
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::{unprocessable, ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
 use super::users::bad_body;
@@ -56,9 +56,10 @@ fn field(name: &str, message: impl Into<String>) -> ApiError {
 }
 
 /// Read `kind`, `effective_date` and `file` from a multipart body.
-async fn read_multipart(mut mp: Multipart) -> Result<(DocumentMeta, Vec<u8>), ApiError> {
+async fn read_multipart(mut mp: Multipart) -> Result<(DocumentMeta, Option<Vec<u8>>), ApiError> {
     let mut meta = DocumentMeta::default();
     let mut content = None;
+    let (mut has_kind, mut has_date) = (false, false);
     loop {
         let next = mp
             .next_field()
@@ -67,12 +68,14 @@ async fn read_multipart(mut mp: Multipart) -> Result<(DocumentMeta, Vec<u8>), Ap
         let Some(f) = next else { break };
         match f.name().unwrap_or_default() {
             "kind" => {
+                has_kind = true;
                 meta.kind = f
                     .text()
                     .await
                     .map_err(|e| field("kind", crate::http::error::redacted(&e.body_text())))?
             }
             "effective_date" => {
+                has_date = true;
                 meta.effective_date = f.text().await.map_err(|e| {
                     field(
                         "effective_date",
@@ -92,10 +95,13 @@ async fn read_multipart(mut mp: Multipart) -> Result<(DocumentMeta, Vec<u8>), Ap
             _ => {}
         }
     }
-    Ok((meta, content.unwrap_or_default()))
+    // A form without one of its three parts is not the panel's form (see `panel_upload`).
+    Ok((meta, content.filter(|_| has_kind && has_date)))
 }
 
-async fn read_upload(req: Request) -> Result<(DocumentMeta, Vec<u8>), ApiError> {
+/// The document's fields and its bytes (`None` when a form lacks one of its parts: `kind`,
+/// `effective_date`, `file`).
+async fn read_upload(req: Request) -> Result<(DocumentMeta, Option<Vec<u8>>), ApiError> {
     if is_multipart(req.headers()) {
         let mp = Multipart::from_request(req, &())
             .await
@@ -107,7 +113,7 @@ async fn read_upload(req: Request) -> Result<(DocumentMeta, Vec<u8>), ApiError> 
     let content = base64::engine::general_purpose::STANDARD
         .decode(up.content_base64.trim())
         .map_err(|_| field("content_base64", "Not valid base64."))?;
-    Ok((up.meta, content))
+    Ok((up.meta, Some(content)))
 }
 
 /// Upload a T&C document
@@ -129,9 +135,14 @@ pub async fn upload(
     req: Request,
 ) -> ApiResult<(StatusCode, Json<DocumentView>)> {
     let (meta, content) = read_upload(req).await?;
+    let content = content.unwrap_or_default();
     Ok((
         StatusCode::CREATED,
-        Json(terms::upload(&b, &p, &meta, content).await?),
+        Json(
+            terms::upload(&b, &p, &meta, content)
+                .await
+                .map_err(unprocessable)?,
+        ),
     ))
 }
 
@@ -210,7 +221,9 @@ pub async fn accept(
     body: Result<Json<ConsentInput>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let Json(input) = body.map_err(bad_body)?;
-    terms::accept(&b, &p, &input.document_ids).await?;
+    terms::accept(&b, &p, &input.document_ids)
+        .await
+        .map_err(unprocessable)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -244,17 +257,55 @@ fn back_to_terms(e: &AppError) -> Response {
 #[utoipa::path(post, path = "/api/panel/terms", tag = "admin", operation_id = "panel_upload_document",
     request_body(content = schema::DocumentForm, content_type = "multipart/form-data", description = "At most 5 MB of document"),
     responses(
-        (status = 303, description = "`Location: /terms?uploaded=<id>` when stored; `/terms?error_field=<field>&error=<message>` when refused (forbidden, consent_required, invalid input); `/login` without a valid session",
+        (status = 303, description = "`Location: /terms?uploaded=<id>` when stored; `/terms?error_field=<field>&error=<message>` when refused (forbidden, consent_required, invalid input); `/login` when the session has expired",
             headers(("Location" = String))),
+        (status = 400, description = "invalid_request: the body is not a multipart/form-data form (field `body`)", body = ApiErrorBody),
+        (status = 401, description = "unauthorized: no session cookie (an expired one redirects to `/login`)", body = ApiErrorBody),
     ),
     security(("session" = [])))]
 pub async fn panel_upload(State(b): State<Backend>, req: Request) -> Response {
-    let p = match cookie_principal(&b, req.headers()).await {
-        Ok(p) => p,
-        Err(_) => return Redirect::to("/login").into_response(),
+    // The panel's form always posts multipart; anything else is not the form (a script or a
+    // fuzzer), so it gets a plain 400 instead of a redirect a browser would follow.
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return ApiError(AppError::Validation(vec![FieldError::new(
+            "body",
+            "a multipart/form-data upload form",
+        )]))
+        .into_response();
+    }
+    // No session cookie at all is no signed-in browser either: 401 like every other call.
+    // A cookie that has expired is a browser whose session ended: back to the sign-in page.
+    let has_cookie = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim().starts_with(&format!("{COOKIE_NAME}=")));
+    if !has_cookie {
+        return ApiError(AppError::Unauthenticated).into_response();
+    }
+    let principal = cookie_principal(&b, req.headers()).await;
+    let upload = read_upload(req).await;
+    // The panel's form always has its three parts (the file empty when none is chosen):
+    // without one this is not the form, so a plain 400 rather than a redirect.
+    if let Ok((_, None)) = upload {
+        return field(
+            "body",
+            "the form needs its kind, effective_date and file parts",
+        )
+        .into_response();
+    }
+    let Ok(p) = principal else {
+        return Redirect::to("/login").into_response();
     };
-    let (meta, content) = match read_upload(req).await {
-        Ok(v) => v,
+    let (meta, content) = match upload {
+        Ok((meta, content)) => (meta, content.unwrap_or_default()),
         Err(ApiError(e)) => return back_to_terms(&e),
     };
     match terms::upload(&b, &p, &meta, content).await {

@@ -1,7 +1,7 @@
 //! `POST /api/v1/admin/try-card`: the real engine for a test card at a location and time,
 //! explained step by step; records nothing (no operation, no card hold).
 
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::{unprocessable, ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody};
 use access_core::model::{AppError, FieldError, TryCardInput, TryCardResult};
@@ -38,5 +38,9 @@ pub async fn try_card(
     body: Result<Json<TryCardInput>, JsonRejection>,
 ) -> ApiResult<Json<TryCardResult>> {
     let Json(input) = body.map_err(unreadable)?;
-    Ok(Json(try_card::try_card(&b, &p, &input).await?))
+    Ok(Json(
+        try_card::try_card(&b, &p, &input)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }

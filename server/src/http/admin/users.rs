@@ -1,4 +1,4 @@
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::{unprocessable, ApiError, ApiResult};
 use super::auth::ApiCaller;
 use super::schema::{self, ApiErrorBody, Paging};
 use access_core::model::{
@@ -15,6 +15,21 @@ pub fn bad_body(e: JsonRejection) -> ApiError {
         "body",
         crate::http::error::redacted(&e.body_text()),
     )]))
+}
+
+/// A JSON body typed after `integral_numbers` (so `3.0` reads as an integer field's 3); any
+/// problem is 400 naming `body`.
+pub fn typed_body<T: serde::de::DeserializeOwned>(
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<T, ApiError> {
+    let Json(mut value) = body.map_err(bad_body)?;
+    crate::http::error::integral_numbers(&mut value);
+    serde_json::from_value(value).map_err(|e| {
+        ApiError(AppError::Validation(vec![FieldError::new(
+            "body",
+            crate::http::error::redacted(&e.to_string()),
+        )]))
+    })
 }
 
 pub fn bad_query(e: QueryRejection) -> ApiError {
@@ -39,7 +54,10 @@ pub async fn list(
     q: Result<Query<UserFilter>, QueryRejection>,
 ) -> ApiResult<Json<Page<UserView>>> {
     let Query(filter) = q.map_err(bad_query)?;
-    Ok(Json(users::list(&b, &p, &filter).await?))
+    schema::check_paging(filter.page, filter.page_size)?;
+    Ok(Json(
+        users::list(&b, &p, &filter).await.map_err(unprocessable)?,
+    ))
 }
 
 /// Get a user
@@ -75,7 +93,7 @@ pub async fn create(
     let Json(input) = body.map_err(bad_body)?;
     Ok((
         StatusCode::CREATED,
-        Json(users::create(&b, &p, &input).await?),
+        Json(users::create(&b, &p, &input).await.map_err(unprocessable)?),
     ))
 }
 
@@ -99,7 +117,11 @@ pub async fn update(
     body: Result<Json<UserInput>, JsonRejection>,
 ) -> ApiResult<Json<UserView>> {
     let Json(input) = body.map_err(bad_body)?;
-    Ok(Json(users::update(&b, &p, &id, &input).await?))
+    Ok(Json(
+        users::update(&b, &p, &id, &input)
+            .await
+            .map_err(unprocessable)?,
+    ))
 }
 
 /// Delete a user

@@ -13,6 +13,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct CollectionRequest {
     /// Minor units (kobo for NGN).

@@ -47,14 +47,17 @@ where
     type Rejection = FleetApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Json::<T>::from_request(req, state)
+        let Json(mut value) = Json::<serde_json::Value>::from_request(req, state)
             .await
-            .map(|Json(v)| Body(v))
-            .map_err(|e| bad_body(crate::http::error::redacted(&e.body_text())))
+            .map_err(|e| bad_body(crate::http::error::redacted(&e.body_text())))?;
+        crate::http::error::integral_numbers(&mut value);
+        serde_json::from_value(value)
+            .map(Body)
+            .map_err(|e| bad_body(crate::http::error::redacted(&e.to_string())))
     }
 }
 
-/// An optional JSON body: empty means `T::default()` (no Content-Type needed then).
+/// An optional JSON body: empty or `null` means `T::default()` (no Content-Type needed then).
 pub struct OptionalBody<T>(pub T);
 
 impl<S, T> FromRequest<S> for OptionalBody<T>
@@ -68,12 +71,17 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| bad_body(crate::http::error::redacted(&e.body_text())))?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // JSON `null` is "no body" too: that is what a client serializing an absent
+        // optional body sends.
+        if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(OptionalBody(T::default()));
         }
-        serde_json::from_slice(&bytes)
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| bad_body(crate::http::error::redacted(&e.to_string())))?;
+        crate::http::error::integral_numbers(&mut value);
+        serde_json::from_value(value)
             .map(OptionalBody)
-            .map_err(|e| bad_body(e.to_string()))
+            .map_err(|e| bad_body(crate::http::error::redacted(&e.to_string())))
     }
 }
 

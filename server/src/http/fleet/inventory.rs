@@ -49,6 +49,7 @@ pub async fn reserve(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ReserveInputDoc {
     pub processor_code: String,
@@ -89,6 +90,7 @@ pub async fn assign(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ImportDoc {
     pub terminal_ids: Vec<String>,
@@ -112,7 +114,8 @@ pub struct ImportOut {
 #[utoipa::path(post, path = "/api/v1/admin/pos-processors/{processorID}/terminal-ids/import", tag = "fleet",
     params(("processorID" = String, Path, description = "Code (e.g. nibss), UUID or proc_<uuid>")),
     request_body = ImportDoc,
-    responses((status = 200, body = ImportOut), (status = 400, description = "invalid_processor, empty_list"),
+    responses((status = 200, body = ImportOut), (status = 400, description = "empty_list, invalid_request"),
+              (status = 404, description = "processor_not_found: no processor with this code or id"),
               (status = 403, description = "forbidden")),
     security(("bearer" = [])))]
 pub async fn import(
@@ -201,10 +204,11 @@ pub struct InventoryList {
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/pos-processors/{processorID}/terminal-ids", tag = "fleet",
-    params(("processorID" = String, Path), ("status" = Option<String>, Query, description = "available, reserved, assigned, retired"),
-           ("search" = Option<String>, Query), ("limit" = Option<u64>, Query, description = "Default 50, at most 200"),
+    params(("processorID" = String, Path, description = "Code (e.g. nibss), UUID or proc_<uuid>"), ("status" = Option<String>, Query, description = "available, reserved, assigned, retired", pattern = r"^(available|reserved|assigned|retired)?$"),
+           ("search" = Option<String>, Query), ("limit" = Option<u64>, Query, description = "Default 50, at most 200", minimum = 1, maximum = 200),
            ("offset" = Option<u64>, Query)),
-    responses((status = 200, body = InventoryList), (status = 400, description = "invalid_processor, invalid_filter"),
+    responses((status = 200, body = InventoryList), (status = 400, description = "invalid_filter"),
+              (status = 404, description = "processor_not_found: no processor with this code or id"),
               (status = 403, description = "forbidden")),
     security(("bearer" = [])))]
 pub async fn list(
@@ -228,6 +232,16 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     pub reason: Option<String>,
+}
+
+/// Retiring needs a reason.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct RetireDoc {
+    /// Why the ID leaves the pool for good (not blank).
+    #[schema(pattern = r"\S")]
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -268,7 +282,7 @@ pub struct Retired {
 }
 
 #[utoipa::path(patch, path = "/api/v1/admin/pos-processors/terminal-ids/{inventoryID}/retire", tag = "fleet",
-    params(("inventoryID" = String, Path)), request_body = ReasonBody,
+    params(("inventoryID" = String, Path)), request_body = RetireDoc,
     responses((status = 200, body = Retired), (status = 404, description = "inventory_not_found"),
               (status = 400, description = "currently_assigned, invalid_transition, invalid_request"),
               (status = 403, description = "forbidden")),

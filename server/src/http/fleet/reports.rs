@@ -29,9 +29,9 @@ pub struct Metrics {
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/pos-terminals/metrics", tag = "fleet",
-    params(("from" = String, Query, description = "RFC 3339"), ("to" = String, Query, description = "RFC 3339"),
-           ("interval" = Option<String>, Query, description = "day (default), week, month"),
-           ("tenant_id" = Option<String>, Query)),
+    params(("from" = String, Query, description = "RFC 3339", format = DateTime), ("to" = String, Query, description = "RFC 3339", format = DateTime),
+           ("interval" = Option<String>, Query, description = "day (default), week, month", pattern = r"^(day|week|month)?$"),
+           ("tenant_id" = Option<String>, Query, description = "Tenant UUID (`tenant_<uuid>` or `<uuid>`)", pattern = r"^((tenant_)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$")),
     responses((status = 200, body = Metrics), (status = 400, description = "invalid_date_range, invalid_filter"),
               (status = 403, description = "forbidden")),
     security(("bearer" = [])))]
@@ -119,9 +119,9 @@ fn point(bucket: i64, s: &Stats) -> SeriesPoint {
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/pos-terminals/{terminalID}/analytics", tag = "fleet",
-    params(("terminalID" = String, Path), ("from" = String, Query, description = "RFC 3339"),
-           ("to" = String, Query, description = "RFC 3339"),
-           ("interval" = Option<String>, Query, description = "day (default), week, month")),
+    params(("terminalID" = String, Path), ("from" = String, Query, description = "RFC 3339", format = DateTime),
+           ("to" = String, Query, description = "RFC 3339", format = DateTime),
+           ("interval" = Option<String>, Query, description = "day (default), week, month", pattern = r"^(day|week|month)?$")),
     responses((status = 200, body = Analytics), (status = 400, description = "invalid_date_range"),
               (status = 404, description = "terminal_not_found"), (status = 403, description = "forbidden")),
     security(("bearer" = [])))]

@@ -137,15 +137,15 @@ fn list_item(item: TerminalItem, inc: list_svc::Include) -> TerminalListItem {
 
 #[utoipa::path(get, path = "/api/v1/admin/pos-terminals", tag = "fleet",
     params(
-        ("tenant_id" = Option<String>, Query, description = "Tenant UUID"),
-        ("profile_id" = Option<String>, Query, description = "Terminal profile"),
-        ("status" = Option<Vec<String>>, Query, description = "active, inactive, suspended, blocked; repeatable"),
-        ("assignment" = Option<String>, Query, description = "assigned or unassigned"),
-        ("search" = Option<String>, Query, description = "Terminal ID, serial number, name or business"),
-        ("sort" = Option<String>, Query, description = "created_at (default), terminal_id, status, terminal_name"),
-        ("order" = Option<String>, Query, description = "desc (default) or asc"),
-        ("page" = Option<u64>, Query, description = "From 1"),
-        ("page_size" = Option<u64>, Query, description = "Default 50, at most 200"),
+        ("tenant_id" = Option<String>, Query, description = "Tenant UUID (`tenant_<uuid>` or `<uuid>`)", pattern = r"^((tenant_)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"),
+        ("profile_id" = Option<String>, Query, description = "Terminal profile", max_length = 64),
+        ("status" = Option<Vec<TerminalStatusDoc>>, Query, description = "Repeatable"),
+        ("assignment" = Option<String>, Query, description = "assigned or unassigned", pattern = r"^(assigned|unassigned)?$"),
+        ("search" = Option<String>, Query, description = "Terminal ID, serial number, name or business", max_length = 100),
+        ("sort" = Option<String>, Query, description = "created_at (default), terminal_id, status, terminal_name", pattern = r"^(created_at|terminal_id|status|terminal_name)?$"),
+        ("order" = Option<String>, Query, description = "desc (default) or asc (any case)", pattern = r"^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])?$"),
+        ("page" = Option<u64>, Query, description = "From 1", minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u64>, Query, description = "Default 50, at most 200", minimum = 1, maximum = 200),
         ("include_tenant" = Option<bool>, Query), ("include_business" = Option<bool>, Query),
         ("include_settlement" = Option<bool>, Query), ("include_virtual_account" = Option<bool>, Query),
         ("include_processor_mappings" = Option<bool>, Query),
@@ -359,8 +359,20 @@ pub async fn get(
     Ok(Json(detail(details::get(&b, &p, &id, inc).await?)))
 }
 
+/// A terminal's status, as a list filter.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum TerminalStatusDoc {
+    Active,
+    Inactive,
+    Suspended,
+    Blocked,
+}
+
 /// Status or descriptive fields of a terminal (absent = unchanged, `null` = cleared).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct TerminalPatchDoc {
     /// active, inactive, suspended or blocked (blocked is final).
@@ -403,6 +415,7 @@ pub async fn update(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AssignmentDoc {
     pub business_id: String,

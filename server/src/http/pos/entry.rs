@@ -17,11 +17,14 @@ use utoipa::ToSchema;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CheckRequest {
     /// Card number or wallet token number: 12–19 digits, Luhn-valid.
+    #[schema(pattern = r"^[0-9]{12,19}$")]
     pub pan: String,
     /// `MM/YY`; optional, never stored.
     #[serde(default)]
+    #[schema(pattern = r"^(0[1-9]|1[0-2])/[0-9]{2}$")]
     pub expiry: Option<String>,
     /// `CONTACTLESS`, `CHIP`, `MAGSTRIPE` or `MANUAL`.
+    #[schema(pattern = r"^(CONTACTLESS|CHIP|MAGSTRIPE|MANUAL)$")]
     pub entry_mode: String,
 }
 

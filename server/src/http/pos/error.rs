@@ -118,9 +118,12 @@ where
     type Rejection = PosError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(PosJson(v)),
-            Err(e) => Err(from_json_rejection(e)),
-        }
+        let Json(mut value) = Json::<serde_json::Value>::from_request(req, state)
+            .await
+            .map_err(from_json_rejection)?;
+        crate::http::error::integral_numbers(&mut value);
+        serde_json::from_value(value)
+            .map(PosJson)
+            .map_err(|e| PosError::InvalidRequest(crate::http::error::redacted(&e.to_string())))
     }
 }

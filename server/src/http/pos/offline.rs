@@ -50,6 +50,7 @@ pub struct ListQuery {
     /// RFC 3339; until when the list must hold (rulesets active now *or before this time*
     /// are included). Default now + 24 h, at most 7 days ahead.
     #[serde(default)]
+    #[param(format = DateTime)]
     pub valid_until: Option<String>,
 }
 
@@ -200,6 +201,7 @@ pub async fn whitelisted_pans(
 #[serde(rename_all = "camelCase")]
 pub struct ReportRequest {
     /// At most 1,000.
+    #[schema(max_items = 1000)]
     pub entries: Vec<ReportEntryDto>,
 }
 
@@ -208,12 +210,16 @@ pub struct ReportRequest {
 #[serde(rename_all = "camelCase")]
 pub struct ReportEntryDto {
     /// A UUID the terminal made when it admitted the entry: the idempotency key.
+    #[schema(format = Uuid)]
     pub offline_id: String,
     /// 12–19 digits, Luhn-valid. Never stored in clear.
+    #[schema(pattern = r"^[0-9]{12,19}$")]
     pub pan: String,
     /// RFC 3339; not later than the server's time plus the clock-skew allowance (60 s).
+    #[schema(format = DateTime)]
     pub occurred_at: String,
     /// `BIN_RANGE` or `WHITELIST`.
+    #[schema(pattern = r"^(BIN_RANGE|WHITELIST)$")]
     pub basis: String,
     /// 0–100.
     pub adult_guests: u32,

@@ -72,8 +72,9 @@ async fn sweep_expired<C: ConnectionTrait>(db: &C, processor: &str, now: i64) ->
     Ok(())
 }
 
+/// The processor a path names.
 fn processor_of(raw: &str) -> FleetResult<&'static Processor> {
-    processors::find(raw).ok_or(FleetError::InvalidProcessor)
+    processors::find(raw).ok_or(FleetError::ProcessorNotFound)
 }
 
 async fn item<C: ConnectionTrait>(db: &C, raw_id: &str) -> FleetResult<inv::Model> {

@@ -3,10 +3,8 @@
 use super::super::super::super::entity::{processor_mappings, terminal_id_inventory as inv};
 use super::super::super::super::{Backend, Principal};
 use super::super::error::{FleetError, FleetResult};
-use super::super::{mappings, support};
-use super::{
-    item, processor_of, sweep_expired, takeable, ASSIGNED, AVAILABLE, RESERVATION_TTL_MS, RESERVED,
-};
+use super::super::{mappings, processors, support};
+use super::{item, sweep_expired, takeable, ASSIGNED, AVAILABLE, RESERVATION_TTL_MS, RESERVED};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -36,7 +34,7 @@ pub async fn reserve(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| FleetError::field("processor_code", "Required."))?;
-    let processor = processor_of(code)?;
+    let processor = processors::find(code).ok_or(FleetError::InvalidProcessor)?;
     let now = b.now_ms();
     // Housekeeping on its own (the reads below treat lapsed reservations as available anyway).
     sweep_expired(&b.db, processor.code, now).await?;
