@@ -84,6 +84,8 @@ pub struct Backend {
     pub acquirer: Arc<dyn Acquirer>,
     /// Password hashes allowed to run at once (see `service::password`).
     pub hash_slots: Arc<tokio::sync::Semaphore>,
+    /// Offline whitelists built by this process (see `service::offline`).
+    pub whitelists: Arc<super::service::offline::WhitelistCache>,
 }
 
 impl Backend {
@@ -104,6 +106,7 @@ impl Backend {
             hash_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             settings: Arc::new(settings),
             acquirer: Arc::new(SimulatedAcquirer),
+            whitelists: Arc::default(),
         }
     }
 

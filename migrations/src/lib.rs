@@ -18,6 +18,7 @@ mod m0008_tenants_users;
 mod m0009_enrolments;
 mod m0011_ruleset_owner;
 mod m0012_location_capacity;
+mod m0015_enrolment_version;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_enrolments::Migration),
             Box::new(m0011_ruleset_owner::Migration),
             Box::new(m0012_location_capacity::Migration),
+            Box::new(m0015_enrolment_version::Migration),
         ]
     }
 }

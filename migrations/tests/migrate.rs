@@ -89,6 +89,7 @@ const TABLES: &[&str] = &[
     "ruleset_cap_claims",
     "location_capacity_claims",
     "mrs_sync_state",
+    "enrolment_version",
 ];
 
 async fn assert_tables(db: &DatabaseConnection, present: bool) -> TestResult {
