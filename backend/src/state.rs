@@ -95,6 +95,8 @@ pub struct Backend {
     pub pos_messages: Arc<super::service::pos_messages::MessageCache>,
     /// The external rule engine for `rpm` rulesets; `None`: the flag has no effect.
     pub rpm: Option<Arc<dyn super::rpm::RpmClient>>,
+    /// Offline whitelists built by this process (see `service::offline`).
+    pub whitelists: Arc<super::service::offline::WhitelistCache>,
 }
 
 impl Backend {
@@ -119,6 +121,7 @@ impl Backend {
             settings: Arc::new(settings),
             acquirer: Arc::new(SimulatedAcquirer),
             rpm: None,
+            whitelists: Arc::default(),
         }
     }
 

@@ -20,6 +20,7 @@ mod m0011_ruleset_owner;
 mod m0012_location_capacity;
 mod m0013_pos_messages;
 mod m0014_offline_policy;
+mod m0015_enrolment_version;
 mod m0016_operation_amounts;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_location_capacity::Migration),
             Box::new(m0013_pos_messages::Migration),
             Box::new(m0014_offline_policy::Migration),
+            Box::new(m0015_enrolment_version::Migration),
             Box::new(m0016_operation_amounts::Migration),
         ]
     }

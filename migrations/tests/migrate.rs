@@ -90,6 +90,7 @@ const TABLES: &[&str] = &[
     "location_capacity_claims",
     "pos_messages",
     "mrs_sync_state",
+    "enrolment_version",
 ];
 
 async fn assert_tables(db: &DatabaseConnection, present: bool) -> TestResult {

@@ -5,8 +5,8 @@ use super::super::entity::{enrolment_events, tenant_icas, tenants};
 use access_core::model::{day_start_ms, CardFilter};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Statement, Value,
 };
 use std::collections::HashMap;
 
@@ -126,19 +126,19 @@ pub async fn is_enrolled<D: ConnectionTrait>(db: &D, pan_hash: &str) -> Result<b
         > 0)
 }
 
-/// Rows per `IN (...)` list, well under every database's bind limit.
-const IN_CHUNK: usize = 500;
+/// Keys per `IN (...)` list: few round trips, well under every database's bind limit.
+const IN_CHUNK: usize = 2_000;
 
-/// The stored enrolments among these AREFs.
+/// The stored enrolments among these AREFs. Give them sorted: the index is then read in order.
 pub async fn by_arefs<D: ConnectionTrait>(
     db: &D,
-    arefs: &[String],
+    arefs: &[&str],
 ) -> Result<Vec<enrolled_cards::Model>, DbErr> {
     let mut out = Vec::new();
     for chunk in arefs.chunks(IN_CHUNK) {
         out.extend(
             enrolled_cards::Entity::find()
-                .filter(C::Aref.is_in(chunk.to_vec()))
+                .filter(C::Aref.is_in(chunk.iter().copied()))
                 .all(db)
                 .await?,
         );
@@ -146,10 +146,10 @@ pub async fn by_arefs<D: ConnectionTrait>(
     Ok(out)
 }
 
-/// (PAN hash, AREF) of the stored enrolments among these PAN hashes.
+/// (PAN hash, AREF) of the stored enrolments among these PAN hashes (give them sorted).
 pub async fn arefs_of_pan_hashes<D: ConnectionTrait>(
     db: &D,
-    pan_hashes: &[String],
+    pan_hashes: &[&str],
 ) -> Result<Vec<(String, String)>, DbErr> {
     let mut out = Vec::new();
     for chunk in pan_hashes.chunks(IN_CHUNK) {
@@ -157,7 +157,7 @@ pub async fn arefs_of_pan_hashes<D: ConnectionTrait>(
             .select_only()
             .column(C::PanHash)
             .column(C::Aref)
-            .filter(C::PanHash.is_in(chunk.to_vec()))
+            .filter(C::PanHash.is_in(chunk.iter().copied()))
             .into_tuple()
             .all(db)
             .await?;
@@ -166,35 +166,155 @@ pub async fn arefs_of_pan_hashes<D: ConnectionTrait>(
     Ok(out)
 }
 
-/// Insert enrolments in multi-row statements.
-pub async fn insert_many<D: ConnectionTrait>(
+/// Bound values of one multi-row INSERT at most: under SQLite's 32,766 and PostgreSQL's
+/// 65,535.
+const MAX_BINDS: usize = 28_000;
+
+/// `INSERT INTO table (cols) VALUES (...), (...)` for `rows` rows, with the backend's
+/// placeholders. Built by hand: the ORM's per-value statement building cost more than the
+/// database's insert itself for 100,000-row imports.
+fn insert_sql(backend: DbBackend, table: &str, columns: &[&str], rows: usize) -> String {
+    let mut sql = String::with_capacity(64 + rows * columns.len() * 7);
+    sql.push_str("INSERT INTO ");
+    sql.push_str(table);
+    sql.push_str(" (");
+    sql.push_str(&columns.join(", "));
+    sql.push_str(") VALUES ");
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns.len() {
+            if c > 0 {
+                sql.push(',');
+            }
+            n += 1;
+            match backend {
+                DbBackend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+                _ => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Insert rows in multi-row statements of as many rows as the bind limit allows.
+async fn insert_rows<D: ConnectionTrait, R>(
     db: &D,
-    rows: Vec<enrolled_cards::ActiveModel>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<R>,
+    values: impl Fn(R, &mut Vec<Value>),
 ) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let per = (MAX_BINDS / columns.len()).max(1);
+    let mut full_sql: Option<String> = None;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        // 14 columns × 400 rows: under SQLite's 32,766 and PostgreSQL's 65,535 binds.
-        let chunk: Vec<_> = rows.by_ref().take(400).collect();
-        enrolled_cards::Entity::insert_many(chunk)
-            .exec_without_returning(db)
+        let mut binds = Vec::with_capacity(per * columns.len());
+        let mut n = 0;
+        for r in rows.by_ref().take(per) {
+            values(r, &mut binds);
+            n += 1;
+        }
+        let sql = if n == per {
+            full_sql
+                .get_or_insert_with(|| insert_sql(backend, table, columns, per))
+                .clone()
+        } else {
+            insert_sql(backend, table, columns, n)
+        };
+        db.execute(Statement::from_sql_and_values(backend, sql, binds))
             .await?;
     }
     Ok(())
 }
 
+/// Insert new enrolments (a unique index fails the statement on a stored AREF or card).
+/// Give them sorted by PAN hash with time-ordered ids: every index is then written in order.
+pub async fn insert_many<D: ConnectionTrait>(
+    db: &D,
+    rows: Vec<enrolled_cards::Model>,
+) -> Result<(), DbErr> {
+    insert_rows(
+        db,
+        "enrolled_cards",
+        &[
+            "id",
+            "pan_hash",
+            "whitelist_hash",
+            "masked_pan",
+            "bin",
+            "last4",
+            "aref",
+            "ica",
+            "product_code",
+            "enrolled_at",
+            "created_at",
+            "status",
+            "unenrolled_at",
+            "updated_at",
+        ],
+        rows,
+        |r, v| {
+            v.extend([
+                r.id.into(),
+                r.pan_hash.into(),
+                r.whitelist_hash.into(),
+                r.masked_pan.into(),
+                r.bin.into(),
+                r.last4.into(),
+                r.aref.into(),
+                r.ica.into(),
+                r.product_code.into(),
+                r.enrolled_at.into(),
+                r.created_at.into(),
+                r.status.into(),
+                r.unenrolled_at.into(),
+                r.updated_at.into(),
+            ])
+        },
+    )
+    .await
+}
+
 /// Append enrolment history events in multi-row statements.
 pub async fn insert_events<D: ConnectionTrait>(
     db: &D,
-    rows: Vec<enrolment_events::ActiveModel>,
+    rows: Vec<enrolment_events::Model>,
 ) -> Result<(), DbErr> {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(700).collect();
-        enrolment_events::Entity::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+    insert_rows(
+        db,
+        "enrolment_events",
+        &[
+            "id",
+            "card_id",
+            "kind",
+            "effective_at",
+            "recorded_at",
+            "source",
+            "actor",
+        ],
+        rows,
+        |r, v| {
+            v.extend([
+                r.id.into(),
+                r.card_id.into(),
+                r.kind.into(),
+                r.effective_at.into(),
+                r.recorded_at.into(),
+                r.source.into(),
+                r.actor.into(),
+            ])
+        },
+    )
+    .await
 }
 
 /// The card's enrolment history, newest first.

@@ -147,15 +147,62 @@ fn used_up(rule: &WhitelistRule, now_ms: i64, extra: Condition, limit: u32) -> S
         .to_owned()
 }
 
-/// The whitelist hashes of enrolled cards that at least one rule admits, sorted and distinct.
-/// One statement: the per-ruleset usage is aggregated in SQL (`NOT IN (... GROUP BY pan_hash
-/// HAVING COUNT(*) >= limit)`), never per card.
+/// The enrolled cards' version: raised by triggers on every change of `enrolled_cards`
+/// (migration `m0015_enrolment_version`).
+pub async fn enrolment_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one(Statement::from_string(
+            backend,
+            "SELECT version FROM enrolment_version WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("enrolment_version".into()))?;
+    row.try_get("", "version")
+}
+
+/// The cards (PAN hashes, sorted) the rule's usage excludes from the whitelist now — what
+/// the whitelist statement's `NOT IN` subqueries leave out — labelled `free` (free entries
+/// used up) and `cap` (the location's cap reached).
+pub async fn used_up_cards<C: ConnectionTrait>(
+    db: &C,
+    location_id: &str,
+    now_ms: i64,
+    rule: &WhitelistRule,
+) -> Result<Vec<(&'static str, Vec<String>)>, DbErr> {
+    let mut out = Vec::new();
+    let mut lists = Vec::new();
+    if let Some(n) = rule.free_limit {
+        let free = Condition::all().add(operations::Column::CardholderPaid.eq(false));
+        lists.push(("free", used_up(rule, now_ms, free, n)));
+    }
+    if let Some(cap) = rule.per_location_cap {
+        let here = Condition::all().add(operations::Column::LocationId.eq(location_id));
+        lists.push(("cap", used_up(rule, now_ms, here, cap)));
+    }
+    let backend = db.get_database_backend();
+    for (kind, mut q) in lists {
+        q.order_by(operations::Column::PanHash, sea_orm::Order::Asc);
+        let cards = db
+            .query_all(backend.build(&q))
+            .await?
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push((kind, cards));
+    }
+    Ok(out)
+}
+
+/// The whitelist hashes of enrolled cards that at least one rule admits, joined by `,` in no
+/// particular order (`None`: none). One statement: the per-ruleset usage is aggregated in SQL
+/// (`NOT IN (... GROUP BY pan_hash HAVING COUNT(*) >= limit)`), never per card.
 pub async fn whitelist_hashes<C: ConnectionTrait>(
     db: &C,
     location_id: &str,
     now_ms: i64,
     rules: &[WhitelistRule],
-) -> Result<Vec<String>, DbErr> {
+) -> Result<Option<String>, DbErr> {
     use enrolled_cards::Column as E;
     let mut any = Condition::any();
     let mut some = false;
@@ -195,21 +242,20 @@ pub async fn whitelist_hashes<C: ConnectionTrait>(
         some = true;
     }
     if !some {
-        return Ok(vec![]);
+        return Ok(None);
     }
-    // One row, not 100,000: the database sorts and joins the hashes (hex, so ',' is a safe
-    // separator) — per-row decoding would cost more than the query itself.
+    // One row, not a million: the database joins the hashes (hex, so ',' is a safe
+    // separator) — per-row decoding would cost more than the query itself. Neither sorted
+    // nor made distinct here: a database sort of a million 64-character strings took
+    // seconds, the caller's sort of byte slices a fraction of that.
     let backend = db.get_database_backend();
     let inner = enrolled_cards::Entity::find()
         .select_only()
         .column_as(E::WhitelistHash, "h")
-        .distinct()
         .filter(any)
-        .order_by_asc(E::WhitelistHash)
         .build(backend);
-    // SQLite's aggregate keeps the ordered subquery's order (checked below, not relied on).
     let agg = match backend {
-        DbBackend::Postgres => "string_agg(w.h, ',' ORDER BY w.h)",
+        DbBackend::Postgres => "string_agg(w.h, ',')",
         _ => "group_concat(w.h, ',')",
     };
     let sql = format!("SELECT {agg} AS hashes FROM ({}) AS w", inner.sql);
@@ -217,23 +263,10 @@ pub async fn whitelist_hashes<C: ConnectionTrait>(
     let row = db
         .query_one(Statement::from_sql_and_values(backend, sql, values))
         .await?;
-    let joined: Option<String> = match row {
-        Some(r) => r.try_get("", "hashes")?,
-        None => None,
-    };
-    let mut hashes: Vec<String> = joined
-        .map(|j| {
-            j.split(',')
-                .filter(|h| !h.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    // Byte order whatever the database's collation (an O(n) check when already so).
-    if !hashes.is_sorted() {
-        hashes.sort_unstable();
+    match row {
+        Some(r) => r.try_get("", "hashes"),
+        None => Ok(None),
     }
-    Ok(hashes)
 }
 
 /// Operations already recorded for these offline ids.

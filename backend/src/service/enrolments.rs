@@ -202,7 +202,15 @@ pub async fn unenrol(
     row.update(&txn).await?;
     repo::enrolled_cards::insert_events(
         &txn,
-        vec![event(&card_id, "UNENROLLED", at, now, Source::Panel, p)],
+        vec![event(
+            &mut OrderedIds::new(now),
+            &card_id,
+            "UNENROLLED",
+            at,
+            now,
+            Source::Panel,
+            p,
+        )],
     )
     .await?;
     txn.commit().await?;
@@ -498,40 +506,69 @@ async fn store(
         return Err(ServiceError::Validation(errors));
     }
 
+    // The keyed hashes, then every row in PAN-hash order: the lookups below read the unique
+    // indexes in order, and the new rows (with time-ordered ids, see [`OrderedIds`]) are
+    // written to every index in order — a random order made each insert touch another
+    // B-tree page once the table outgrew the page cache.
+    let mut rows: Vec<Resolved> = resolved
+        .into_iter()
+        .enumerate()
+        .map(|(pos, (r, ica, product))| Resolved {
+            pos,
+            pan_hash: b.keys.pan_hash(r.pan.digits()),
+            whitelist_hash: b.keys.whitelist_hash(r.pan.digits()),
+            r,
+            ica,
+            product,
+        })
+        .collect();
+    rows.sort_unstable_by(|a, b| a.pan_hash.cmp(&b.pan_hash));
+
     let txn = b.db.begin().await?;
-    let arefs: Vec<String> = resolved.iter().map(|(r, _, _)| r.aref.clone()).collect();
-    let existing: HashMap<String, enrolled_cards::Model> =
+    let existing: HashMap<String, enrolled_cards::Model> = {
+        let mut arefs: Vec<&str> = rows.iter().map(|x| x.r.aref.as_str()).collect();
+        arefs.sort_unstable();
         repo::enrolled_cards::by_arefs(&txn, &arefs)
             .await?
             .into_iter()
             .map(|c| (c.aref.clone(), c))
-            .collect();
-    let hashes: Vec<(String, String)> = resolved
-        .iter()
-        .map(|(r, _, _)| {
-            (
-                b.keys.pan_hash(r.pan.digits()),
-                b.keys.whitelist_hash(r.pan.digits()),
-            )
-        })
-        .collect();
+            .collect()
+    };
     // A card (PAN) is enrolled under one AREF: another AREF for a stored card is refused.
     let owners: HashMap<String, String> = repo::enrolled_cards::arefs_of_pan_hashes(
         &txn,
-        &hashes.iter().map(|h| h.0.clone()).collect::<Vec<_>>(),
+        &rows.iter().map(|x| x.pan_hash.as_str()).collect::<Vec<_>>(),
     )
     .await?
     .into_iter()
     .collect();
     let mut report = EnrolmentImportReport::default();
+    let mut ids = OrderedIds::new(now);
     let mut inserts = Vec::new();
     let mut events = Vec::new();
-    for ((r, ica, product), (pan_hash, whitelist_hash)) in resolved.into_iter().zip(hashes) {
+    // (position in the request, error): reported in request order.
+    let mut refused: Vec<(usize, FieldError)> = Vec::new();
+    for x in rows {
+        let Resolved {
+            pos,
+            r,
+            ica,
+            product,
+            pan_hash,
+            whitelist_hash,
+        } = x;
         if owners.get(&pan_hash).is_some_and(|a| *a != r.aref) {
-            errors.push(FieldError::new(
-                format!("{}.pan", r.field),
-                "this card is enrolled under another AREF",
+            refused.push((
+                pos,
+                FieldError::new(
+                    format!("{}.pan", r.field),
+                    "this card is enrolled under another AREF",
+                ),
             ));
+            continue;
+        }
+        if !refused.is_empty() {
+            // Nothing is stored: only the remaining problems matter.
             continue;
         }
         let status = if r.unenrolled_at.is_some() {
@@ -540,29 +577,37 @@ async fn store(
             enrolled_cards::ENROLLED
         };
         let Some(old) = existing.get(&r.aref) else {
-            let id = uuid::Uuid::new_v4().to_string();
-            events.push(event(&id, "ENROLLED", r.enrolled_at, now, source, p));
+            let id = ids.next_id();
+            events.push(event(
+                &mut ids,
+                &id,
+                "ENROLLED",
+                r.enrolled_at,
+                now,
+                source,
+                p,
+            ));
             if let Some(at) = r.unenrolled_at {
-                events.push(event(&id, "UNENROLLED", at, now, source, p));
+                events.push(event(&mut ids, &id, "UNENROLLED", at, now, source, p));
                 report.unenrolled += 1;
             } else {
                 report.enrolled += 1;
             }
-            inserts.push(enrolled_cards::ActiveModel {
-                id: Set(id),
-                pan_hash: Set(pan_hash),
-                whitelist_hash: Set(whitelist_hash),
-                masked_pan: Set(r.pan.masked()),
-                bin: Set(r.pan.bin(6).to_owned()),
-                last4: Set(r.pan.last4().to_owned()),
-                aref: Set(r.aref),
-                ica: Set(ica),
-                product_code: Set(product),
-                enrolled_at: Set(r.enrolled_at),
-                created_at: Set(now),
-                status: Set(status.into()),
-                unenrolled_at: Set(r.unenrolled_at),
-                updated_at: Set(now),
+            inserts.push(enrolled_cards::Model {
+                id,
+                pan_hash,
+                whitelist_hash,
+                masked_pan: r.pan.masked(),
+                bin: r.pan.bin(6).to_owned(),
+                last4: r.pan.last4().to_owned(),
+                aref: r.aref,
+                ica,
+                product_code: product,
+                enrolled_at: r.enrolled_at,
+                created_at: now,
+                status: status.into(),
+                unenrolled_at: r.unenrolled_at,
+                updated_at: now,
             });
             continue;
         };
@@ -590,7 +635,7 @@ async fn store(
                 ("UPDATED", now)
             }
         };
-        events.push(event(&old.id, kind, at, now, source, p));
+        events.push(event(&mut ids, &old.id, kind, at, now, source, p));
         let mut row: enrolled_cards::ActiveModel = old.clone().into();
         row.pan_hash = Set(pan_hash);
         row.whitelist_hash = Set(whitelist_hash);
@@ -605,8 +650,13 @@ async fn store(
         row.updated_at = Set(now);
         row.update(&txn).await?;
     }
-    if !errors.is_empty() {
-        errors.truncate(MAX_ERRORS);
+    if !refused.is_empty() {
+        refused.sort_unstable_by_key(|(pos, _)| *pos);
+        let errors: Vec<FieldError> = refused
+            .into_iter()
+            .take(MAX_ERRORS)
+            .map(|(_, e)| e)
+            .collect();
         return Err(ServiceError::Validation(errors));
     }
     repo::enrolled_cards::insert_many(&txn, inserts)
@@ -615,6 +665,49 @@ async fn store(
     repo::enrolled_cards::insert_events(&txn, events).await?;
     txn.commit().await.map_err(conflict)?;
     Ok(report)
+}
+
+/// A checked row with its ICA and product resolved and its keyed hashes.
+struct Resolved {
+    /// Position in the request (errors are reported in request order).
+    pos: usize,
+    r: Checked,
+    ica: String,
+    product: String,
+    pan_hash: String,
+    whitelist_hash: String,
+}
+
+/// Time-ordered ids for the rows of one request: UUID version 7 (the millisecond first, so
+/// later requests sort after earlier ones), counting up from a random start within the
+/// request. Text ids of random UUIDs scattered every insert over the primary key's and the
+/// history's B-trees.
+struct OrderedIds {
+    ms: u64,
+    /// The 12 bits after the version, random per request.
+    rand_a: u16,
+    /// The low 62 bits: random start, below 2^61 so counting up never wraps.
+    next: u64,
+}
+
+impl OrderedIds {
+    fn new(now_ms: i64) -> Self {
+        Self {
+            ms: now_ms.max(0) as u64,
+            rand_a: rand::random::<u16>() & 0x0fff,
+            next: rand::random::<u64>() >> 3,
+        }
+    }
+
+    fn next_id(&mut self) -> String {
+        let mut bytes = [0u8; 10];
+        bytes[..2].copy_from_slice(&self.rand_a.to_be_bytes());
+        bytes[2..].copy_from_slice(&self.next.to_be_bytes());
+        self.next += 1;
+        uuid::Builder::from_unix_timestamp_millis(self.ms, &bytes)
+            .into_uuid()
+            .to_string()
+    }
 }
 
 /// Two requests enrolling the same AREF or card at the same moment: one wins, the other is
@@ -631,21 +724,22 @@ fn conflict(e: sea_orm::DbErr) -> ServiceError {
 }
 
 fn event(
+    ids: &mut OrderedIds,
     card_id: &str,
     kind: &str,
     effective_at: i64,
     now: i64,
     source: Source,
     p: &Principal,
-) -> enrolment_events::ActiveModel {
-    enrolment_events::ActiveModel {
-        id: Set(uuid::Uuid::new_v4().to_string()),
-        card_id: Set(card_id.to_owned()),
-        kind: Set(kind.to_owned()),
-        effective_at: Set(effective_at),
-        recorded_at: Set(now),
-        source: Set(source.as_str().to_owned()),
-        actor: Set((source != Source::Mrs).then(|| p.email.clone())),
+) -> enrolment_events::Model {
+    enrolment_events::Model {
+        id: ids.next_id(),
+        card_id: card_id.to_owned(),
+        kind: kind.to_owned(),
+        effective_at,
+        recorded_at: now,
+        source: source.as_str().to_owned(),
+        actor: (source != Source::Mrs).then(|| p.email.clone()),
     }
 }
 

@@ -75,6 +75,7 @@ use access_core::domain::{
     confirm_guests, Decision, Grant, GuestCounts, Limit, LocationInfo, OperationStatus, Pan,
     RejectCode, Ruleset, UsageRecord,
 };
+use axum::body::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{EntityTrait, Set, TransactionTrait};
 use sha2::{Digest, Sha256};
@@ -140,12 +141,12 @@ pub struct FallbackRange {
     pub service: String,
 }
 
-fn etag(kind: &str, lines: impl Iterator<Item = String>) -> String {
+fn etag<L: AsRef<[u8]>>(kind: &str, lines: impl Iterator<Item = L>) -> String {
     let mut h = Sha256::new();
     h.update(kind.as_bytes());
     for l in lines {
         h.update(b"\n");
-        h.update(l.as_bytes());
+        h.update(l.as_ref());
     }
     format!("\"{kind}-{}\"", &hex::encode(h.finalize())[..32])
 }
@@ -337,28 +338,254 @@ async fn whitelist_rule(
     }))
 }
 
+/// Length of one whitelist hash: HMAC-SHA256 in lowercase hex.
+const HASH_LEN: usize = 64;
+/// One hash in the JSON array: quoted, then a comma (none after the last).
+const ITEM_LEN: usize = HASH_LEN + 3;
+
+/// The whitelist's hashes, sorted and distinct, held as their JSON array (`["…","…"]`):
+/// rendered once when the list is built, then sent as is to every terminal it is for — a
+/// million cards are one 67 MB buffer, never a million `String`s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhitelistHashes {
+    json: Bytes,
+}
+
+impl Default for WhitelistHashes {
+    fn default() -> Self {
+        Self {
+            json: Bytes::from_static(b"[]"),
+        }
+    }
+}
+
+impl WhitelistHashes {
+    /// From the database's `,`-joined hashes in any order: sorted, repeats dropped, anything
+    /// that is not 64 lowercase hex characters left out (only a hand-edited row could hold one).
+    fn from_joined(joined: &str) -> Self {
+        let mut bad = 0usize;
+        let mut hashes: Vec<&str> = joined
+            .split(',')
+            .filter(|h| {
+                let ok = h.len() == HASH_LEN
+                    && h.bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                bad += usize::from(!ok && !h.is_empty());
+                ok
+            })
+            .collect();
+        if bad > 0 {
+            tracing::warn!(
+                bad,
+                "enrolled cards with a malformed whitelist hash left out"
+            );
+        }
+        hashes.sort_unstable();
+        hashes.dedup();
+        let mut json = Vec::with_capacity(2 + hashes.len() * ITEM_LEN);
+        json.push(b'[');
+        for (i, h) in hashes.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.push(b'"');
+            json.extend_from_slice(h.as_bytes());
+            json.push(b'"');
+        }
+        json.push(b']');
+        Self {
+            json: Bytes::from(json),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.json.len() - 1) / ITEM_LEN
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The hashes in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        (0..self.len()).map(move |i| &self.json[2 + i * ITEM_LEN..2 + i * ITEM_LEN + HASH_LEN])
+    }
+
+    /// The JSON array of the hashes (shared, not copied).
+    pub fn json_array(&self) -> Bytes {
+        self.json.clone()
+    }
+}
+
+/// `GET /pos/whitelisted_pans` for this terminal.
+#[derive(Debug, Clone)]
+pub struct Whitelist {
+    pub generated_at: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub hashes: WhitelistHashes,
+    /// Quoted strong ETag over the hashes only (not the times).
+    pub etag: String,
+}
+
+/// Built whitelists of this app server, by what their content depends on (see
+/// [`fingerprint`]): the list is the same for every terminal of a location, and for every
+/// location with the same rules and usage, until a card, a ruleset or the usage changes.
+/// A few lists at most (a million cards take 67 MB); the least recently used goes first.
+pub struct WhitelistCache {
+    entries: std::sync::Mutex<Vec<CachedList>>,
+    /// One build at a time: terminals asking together for a list not built yet wait for the
+    /// first build instead of each running it.
+    building: tokio::sync::Mutex<()>,
+}
+
+struct CachedList {
+    fingerprint: [u8; 32],
+    hashes: WhitelistHashes,
+    etag: String,
+    used: std::time::Instant,
+}
+
+/// Lists kept per app server.
+const CACHED_LISTS: usize = 8;
+
+impl Default for WhitelistCache {
+    fn default() -> Self {
+        Self {
+            entries: std::sync::Mutex::new(Vec::new()),
+            building: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl std::fmt::Debug for WhitelistCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WhitelistCache")
+    }
+}
+
+impl WhitelistCache {
+    fn get(&self, fingerprint: &[u8; 32]) -> Option<(WhitelistHashes, String)> {
+        // A poisoned lock only means another request panicked mid-update: the entries are
+        // plain data, still whole.
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = entries.iter_mut().find(|e| &e.fingerprint == fingerprint)?;
+        hit.used = std::time::Instant::now();
+        Some((hit.hashes.clone(), hit.etag.clone()))
+    }
+
+    fn put(&self, fingerprint: [u8; 32], hashes: WhitelistHashes, etag: String) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|e| e.fingerprint != fingerprint);
+        if entries.len() >= CACHED_LISTS {
+            if let Some(oldest) = entries
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(i, _)| i)
+            {
+                entries.swap_remove(oldest);
+            }
+        }
+        entries.push(CachedList {
+            fingerprint,
+            hashes,
+            etag,
+            used: std::time::Instant::now(),
+        });
+    }
+}
+
+/// What a location's whitelist depends on, read in this order: the enrolled cards' version
+/// (raised by a database trigger on every change of `enrolled_cards`), the rules (without
+/// their counting windows' start, which moves with the clock) and, per rule, the cards its
+/// usage excludes now. The cards are read after the version, so a list built while cards
+/// change is at worst filed under an older version and built again, never served stale.
+async fn fingerprint(
+    b: &Backend,
+    location_id: &str,
+    now_ms: i64,
+    rules: &[store::WhitelistRule],
+) -> ServiceResult<[u8; 32]> {
+    let mut h = Sha256::new();
+    h.update(store::enrolment_version(&b.db).await?.to_be_bytes());
+    for r in rules {
+        h.update(format!(
+            "\nrule {} {:?} {:?} {:?} {:?}",
+            r.ruleset_id,
+            r.product_codes,
+            r.free_limit,
+            r.per_location_cap,
+            r.window_start_ms.is_some()
+        ));
+        for bins in &r.bins {
+            h.update(format!("\nbins {} {} {}", bins.from6, bins.to6, bins.ica));
+        }
+        for (kind, cards) in store::used_up_cards(&b.db, location_id, now_ms, r).await? {
+            h.update(format!("\n{kind}"));
+            for c in cards {
+                h.update(b" ");
+                h.update(c.as_bytes());
+            }
+        }
+    }
+    Ok(h.finalize().into())
+}
+
 /// `GET /pos/whitelisted_pans` for this terminal: sorted lowercase-hex HMAC-SHA256 hashes.
+/// Built once per content and then served from [`WhitelistCache`] while the fingerprint
+/// (a few small queries) says it is current.
 pub async fn whitelisted_pans(
     b: &Backend,
     t: &TerminalRef,
     valid_until: Option<DateTime<Utc>>,
-) -> Result<OfflineList<String>, OfflineError> {
+) -> Result<Whitelist, OfflineError> {
     let (now, until) = window(b, valid_until)?;
-    let mut items = Vec::new();
+    let now_ms = now.timestamp_millis();
+    let mut rules = Vec::new();
+    let mut location = None;
     if let Some(loc) = offline_location(b, t).await? {
         let info = location_info(&loc)?;
-        let mut rules = Vec::new();
         let mut icas = HashMap::new();
         for r in applicable(b, &loc, &info, now, until).await? {
             rules.extend(whitelist_rule(b, &r, now, &mut icas).await?);
         }
-        items = store::whitelist_hashes(&b.db, &loc.id, now.timestamp_millis(), &rules).await?;
+        location = Some(loc);
     }
-    let etag = etag("pans", items.iter().cloned());
-    Ok(OfflineList {
+    let (hashes, etag) = match location.filter(|_| !rules.is_empty()) {
+        None => {
+            let hashes = WhitelistHashes::default();
+            let etag = etag("pans", hashes.iter());
+            (hashes, etag)
+        }
+        Some(loc) => {
+            let key = fingerprint(b, &loc.id, now_ms, &rules).await?;
+            match b.whitelists.get(&key) {
+                Some(hit) => hit,
+                None => {
+                    let _one = b.whitelists.building.lock().await;
+                    match b.whitelists.get(&key) {
+                        Some(hit) => hit,
+                        None => {
+                            let hashes =
+                                match store::whitelist_hashes(&b.db, &loc.id, now_ms, &rules)
+                                    .await?
+                                {
+                                    Some(joined) => WhitelistHashes::from_joined(&joined),
+                                    None => WhitelistHashes::default(),
+                                };
+                            let etag = etag("pans", hashes.iter());
+                            b.whitelists.put(key, hashes.clone(), etag.clone());
+                            (hashes, etag)
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Whitelist {
         generated_at: now,
         valid_until: until,
-        items,
+        hashes,
         etag,
     })
 }
@@ -996,6 +1223,25 @@ fn guests_of(g: &Grant, adults: u32, children: u32) -> (bool, GuestCounts) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whitelist_hashes_are_sorted_distinct_and_well_formed() {
+        let a = "a".repeat(64);
+        let b = "0".repeat(63) + "f";
+        let joined = format!("{a},{b},{a},NOT-A-HASH,{},", "A".repeat(64));
+        let h = WhitelistHashes::from_joined(&joined);
+        assert_eq!(h.len(), 2);
+        assert_eq!(
+            h.iter().collect::<Vec<_>>(),
+            vec![b.as_bytes(), a.as_bytes()]
+        );
+        let parsed: Vec<String> = serde_json::from_slice(&h.json_array()).unwrap();
+        assert_eq!(parsed, vec![b, a]);
+        let empty = WhitelistHashes::from_joined("");
+        assert!(empty.is_empty());
+        assert_eq!(&empty.json_array()[..], b"[]");
+        assert_eq!(empty, WhitelistHashes::default());
+    }
 
     #[test]
     fn ranges_merge_where_they_overlap_or_touch() {
