@@ -379,9 +379,13 @@ pub struct OperationView {
     pub paid_adult_guests: i32,
     pub free_child_guests: i32,
     pub paid_child_guests: i32,
-    /// Amount charged, in minor units of `currency`.
+    /// Amount charged, in minor units of `currency`: all of it, unless `amounts` lists several
+    /// currencies (then the first of them).
     pub total_minor: i64,
     pub currency: Option<String>,
+    /// What the entry cost, one amount per currency (each price of a ruleset has its own
+    /// currency); empty when free.
+    pub amounts: Vec<AmountView>,
     pub over_limit: bool,
     /// An offline entry that breached its location's offline policy: `OFFLINE_DISABLED` or
     /// `DAILY_LIMIT` (then also `over_limit`).
@@ -1344,6 +1348,14 @@ pub struct TryCardStep {
     pub step: String,
     pub passed: bool,
     pub detail: String,
+}
+
+/// An amount in one currency, in its minor units.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct AmountView {
+    /// ISO 4217, e.g. `EUR`.
+    pub currency: String,
+    pub amount_minor: i64,
 }
 
 #[cfg(test)]
