@@ -65,7 +65,7 @@ test('operations: filters in the URL, live note, export downloads a file', async
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Operations' })).toBeVisible();
   await expect(page.locator('.live-note[data-live="on"]')).toBeVisible();
-  await page.getByLabel('BIN').fill('541234');
+  await page.getByLabel('BIN', { exact: true }).fill('541234');
   await page.getByRole('button', { name: 'Filter', exact: true }).click();
   await expect(page).toHaveURL(/bin=541234/);
   await expect(page.getByText(/operations · page 1 of/)).toBeVisible();

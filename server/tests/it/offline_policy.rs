@@ -310,7 +310,7 @@ async fn the_location_api_validates_the_policy() {
                 Some(location_body(json!("maybe"), json!(0))),
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{name}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
         let fields: Vec<_> = body["error"]["fields"]
             .as_array()
             .unwrap()

@@ -122,7 +122,7 @@ async fn location_zone_defaults_from_country_and_must_be_iana() {
         let (s, body) = app
             .call(Method::POST, "/api/v1/admin/locations", &admin, Some(bad))
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{name}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
         assert_eq!(
             body["error"]["fields"][0]["field"], "time_zone",
             "{name}: {body}"
@@ -270,7 +270,7 @@ async fn warsaw_days_and_hours_are_local() {
                 None,
             )
             .await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{name}: {body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
         assert_eq!(body["error"]["fields"][0]["field"], "tz", "{name}: {body}");
 
         // The operations list: the same local-day filter, and local times with the offset.

@@ -20,6 +20,9 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 pub struct PreviewQuery {
     /// The reject code, e.g. `LIMIT_EXCEEDED`.
+    #[param(
+        pattern = "^(CARD_ASI_FAILED|CARD_AUTH_INSUFFICIENT_FUNDS|CARD_AMOUNT_AUTH_FAILED|LIMIT_EXCEEDED|UNMET_REQUIREMENTS|TEMPORARILY_BLOCKED|MISSING_ACCESS_RULES|UNKNOWN_DEVICE|COOLDOWN_ACTIVE|LOCATION_FULL)$"
+    )]
     pub code: String,
     /// An `Accept-Language` header value as a terminal sends it, e.g. `de-DE,de;q=0.9`
     /// (empty: English).
@@ -55,8 +58,8 @@ pub async fn list(
 /// old and new text). App servers pick it up within `--pos-messages-ttl` seconds (at once on
 /// the one that served this call).
 #[utoipa::path(put, path = "/api/v1/admin/pos-messages/{language}/{code}", tag = "admin", operation_id = "update_pos_message",
-    params(("language" = String, Path, description = "ISO 639-1, e.g. `de`"),
-           ("code" = String, Path, description = "Reject code, e.g. `LIMIT_EXCEEDED`")),
+    params(("language" = String, Path, description = "ISO 639-1, e.g. `de`", pattern = "^(en|de|fr|es|it|pl|nl|pt|cs|sv|ar|ja)$"),
+           ("code" = String, Path, description = "Reject code, e.g. `LIMIT_EXCEEDED`", pattern = "^(CARD_ASI_FAILED|CARD_AUTH_INSUFFICIENT_FUNDS|CARD_AMOUNT_AUTH_FAILED|LIMIT_EXCEEDED|UNMET_REQUIREMENTS|TEMPORARILY_BLOCKED|MISSING_ACCESS_RULES|UNKNOWN_DEVICE|COOLDOWN_ACTIVE|LOCATION_FULL)$")),
     request_body = schema::PosMessageInput,
     responses(
         (status = 200, description = "The message as terminals now get it", body = schema::PosMessageView),
@@ -81,8 +84,8 @@ pub async fn update(
 /// Drops the Admin's text: terminals asking for `language` get the built-in English text for
 /// `code` again. Audited (`pos_message.reset`); resetting a default changes nothing.
 #[utoipa::path(delete, path = "/api/v1/admin/pos-messages/{language}/{code}", tag = "admin", operation_id = "reset_pos_message",
-    params(("language" = String, Path, description = "ISO 639-1, e.g. `de`"),
-           ("code" = String, Path, description = "Reject code, e.g. `LIMIT_EXCEEDED`")),
+    params(("language" = String, Path, description = "ISO 639-1, e.g. `de`", pattern = "^(en|de|fr|es|it|pl|nl|pt|cs|sv|ar|ja)$"),
+           ("code" = String, Path, description = "Reject code, e.g. `LIMIT_EXCEEDED`", pattern = "^(CARD_ASI_FAILED|CARD_AUTH_INSUFFICIENT_FUNDS|CARD_AMOUNT_AUTH_FAILED|LIMIT_EXCEEDED|UNMET_REQUIREMENTS|TEMPORARILY_BLOCKED|MISSING_ACCESS_RULES|UNKNOWN_DEVICE|COOLDOWN_ACTIVE|LOCATION_FULL)$")),
     responses(
         (status = 200, description = "The message as terminals now get it", body = schema::PosMessageView),
         (status = 400, description = "invalid_request: `language` or `code` unknown", body = ApiErrorBody),

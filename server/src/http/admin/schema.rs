@@ -912,6 +912,7 @@ pub struct PosMessageView {
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct PosMessageInput {
     /// 1–200 characters, one line.
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\r\n]*$")]
     pub message: String,
 }
 
@@ -919,6 +920,7 @@ pub struct PosMessageInput {
 #[into_params(parameter_in = Query)]
 pub struct PosMessageFilter {
     /// Only this language (ISO 639-1); all supported languages when absent.
+    #[param(pattern = "^(en|de|fr|es|it|pl|nl|pt|cs|sv|ar|ja)$")]
     pub language: Option<String>,
 }
 
