@@ -1,4 +1,4 @@
-//! The traffic dashboard: entries per day and hour, guest entries, free vs paid, rejections
+//! The traffic dashboard: entries per day and hour, occupancy over the day, guest entries, free vs paid, rejections
 //! by code and top locations, filterable by date range, location and service (in the URL).
 //! Days and hours are local to the chosen location, else to the chosen zone (`tz`), else UTC.
 
@@ -93,6 +93,10 @@ pub fn Dashboard() -> impl IntoView {
                             let per_day: Vec<(String, u64)> = d.per_day.iter().map(|(day, n, _)| (day.get(5..).unwrap_or(day).to_owned(), *n)).collect();
                             let guests_day: Vec<(String, u64)> = d.per_day.iter().map(|(day, _, g)| (day.get(5..).unwrap_or(day).to_owned(), *g)).collect();
                             let every = (per_day.len() / 12).max(1);
+                            let occupancy_note = match d.capacity {
+                                Some(c) => format!("{} (local time), people in every 30 minutes; capacity {c}", d.occupancy_day),
+                                None => format!("{} (local time), people in every 30 minutes", d.occupancy_day),
+                            };
                             let per_hour: Vec<(String, u64)> = d.per_hour.iter().enumerate().map(|(h, n)| (format!("{h:02}"), *n)).collect();
                             view! {
                                 <p class="muted" data-time-zone=d.time_zone.clone()>{format!("Days and hours in {}.", d.time_zone)}</p>
@@ -106,6 +110,8 @@ pub fn Dashboard() -> impl IntoView {
                                 <div class="charts">
                                     <BarChart title="Entries per day" data=per_day label_every=every/>
                                     <BarChart title="Entries per hour of day (local time)" data=per_hour label_every=3 color="#6a4fc2"/>
+                                    <BarChart title="Occupancy over the day" data=d.occupancy.clone() label_every=4 color="#1f8a8a"
+                                        note=occupancy_note limit=d.capacity.map(u64::from)/>
                                     <BarChart title="Guest entries per day" data=guests_day label_every=every color="#2e9e6a"/>
                                     <SplitBar title="Free vs paid entries" left=("Free", d.free_entries) right=("Paid", d.paid_entries)/>
                                     <BarChart title="Rejections by code" data=d.rejections_by_code color="#c2453b"/>

@@ -113,6 +113,9 @@ pub async fn data(
     top_locations.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top_locations.truncate(10);
 
+    let occupancy =
+        super::occupancy_curve::day_curve(b, &scope, &f, zone, f.until.as_deref()).await?;
+
     Ok(DashboardData {
         entries,
         free_entries: entries - paid_entries,
@@ -125,6 +128,9 @@ pub async fn data(
         rejections_by_code,
         top_locations,
         time_zone: zone.name().to_owned(),
+        occupancy_day: occupancy.day,
+        occupancy: occupancy.points,
+        capacity: occupancy.capacity,
     })
 }
 

@@ -16,6 +16,7 @@ pub mod feed_csv;
 pub mod fleet;
 pub mod locations;
 pub mod mrs_sync;
+pub mod occupancy_curve;
 pub mod offline;
 pub mod operations;
 pub mod pairing;

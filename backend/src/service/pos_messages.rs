@@ -150,7 +150,8 @@ pub async fn list(
     filter: &PosMessageFilter,
 ) -> ServiceResult<Vec<PosMessageView>> {
     p.require(Capability::PosMessages)?;
-    let only = match filter.language.as_deref().map(str::trim) {
+    // Empty means every language (the panel's "all" choice); anything else must be exact.
+    let only = match filter.language.as_deref() {
         Some(l) if !l.is_empty() => {
             Some(check_language("language", l).map_err(|e| ServiceError::Validation(vec![e]))?)
         }

@@ -9,12 +9,14 @@
 //! * [`index`] — [`RulesetIndex`]: candidate rulesets prepared for fast matching.
 //! * [`engine`] — [`decide`] / [`decide_explained`] and [`confirm_guests`].
 //! * [`entitlement`] — what a card has left under a ruleset (the Enrolled cards screen).
+//! * [`occupancy`] — a location's occupancy over time from its admissions and typical stay.
 
 pub mod card;
 pub mod engine;
 pub mod entitlement;
 pub mod index;
 pub mod money;
+pub mod occupancy;
 pub mod ruleset;
 
 pub use card::{luhn_valid, mask_pan, CardProfile, MaskedPan, Pan, PanError};
@@ -27,6 +29,7 @@ pub use engine::{
 pub use entitlement::{entitlement, Entitlement};
 pub use index::RulesetIndex;
 pub use money::{Currency, FxRate, FxTable, Money, MoneyError};
+pub use occupancy::{occupancy_at, Admission};
 pub use ruleset::{
     BinRange, CardholderTerms, CardholderTermsDraft, FieldError, GuestTerms, GuestTermsDraft,
     Limit, LocationInfo, LocationScope, Mcc, MoneyInput, PaidTerms, PaidTermsDraft, Ruleset,

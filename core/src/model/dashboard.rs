@@ -36,4 +36,14 @@ pub struct DashboardData {
     /// The IANA zone whose local days and hours `per_day`, `per_hour` and the date filters use.
     #[serde(default)]
     pub time_zone: String,
+    /// The local day of `occupancy`: the `until` day, else today.
+    #[serde(default)]
+    pub occupancy_day: String,
+    /// People in (the chosen location, else summed over the view's locations) every 30
+    /// minutes of `occupancy_day` up to now: (local `HH:MM`, people).
+    #[serde(default)]
+    pub occupancy: Vec<(String, u64)>,
+    /// The chosen location's capacity, when the view is one location with a capacity.
+    #[serde(default)]
+    pub capacity: Option<u32>,
 }

@@ -104,9 +104,23 @@ fn qvalue(v: &str) -> Option<u16> {
     }
 }
 
-/// Validate a message an Admin typed: trimmed, 1–200 characters, one line, no control
-/// characters (a terminal prints it as is).
+/// Validate a message an Admin typed: 1–200 characters, one line, no control characters
+/// anywhere (a terminal prints it as is), not only spaces. Checked on the text as sent — not
+/// after trimming — so the API document's `maxLength` and `pattern` state the exact rule;
+/// the stored text is trimmed.
 pub fn check_pos_message(field: &str, message: &str) -> Result<String, FieldError> {
+    if message.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "One line without control characters (tabs, line breaks).",
+        ));
+    }
+    if message.chars().count() > POS_MESSAGE_MAX_CHARS {
+        return Err(FieldError::new(
+            field,
+            format!("At most {POS_MESSAGE_MAX_CHARS} characters."),
+        ));
+    }
     let m = message.trim();
     if m.is_empty() {
         return Err(FieldError::new(
@@ -114,31 +128,25 @@ pub fn check_pos_message(field: &str, message: &str) -> Result<String, FieldErro
             "Enter the message the terminal shows.",
         ));
     }
-    if m.chars().count() > POS_MESSAGE_MAX_CHARS {
-        return Err(FieldError::new(
-            field,
-            format!("At most {POS_MESSAGE_MAX_CHARS} characters."),
-        ));
-    }
-    if m.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "One line without control characters (tabs, line breaks).",
-        ));
-    }
     Ok(m.to_owned())
 }
 
 /// A reject code as written in a path or form: the exact wire code.
 pub fn check_reject_code(field: &str, code: &str) -> Result<RejectCode, FieldError> {
-    RejectCode::parse(code.trim())
+    RejectCode::parse(code)
         .ok_or_else(|| FieldError::new(field, "Unknown reject code (see POS-API.md)."))
 }
 
+/// The JSON Schema pattern of a message: no control character (Unicode `Cc`, what
+/// [`char::is_control`] refuses).
+pub const POS_MESSAGE_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+/// Validate a language code of the admin API: one of [`POS_LANGUAGES`].
 pub fn check_language(field: &str, language: &str) -> Result<String, FieldError> {
-    let l = language.trim().to_ascii_lowercase();
-    if is_pos_language(&l) {
-        Ok(l)
+    // Exact, lower-case codes only: the API document's enum states the rule, and a lenient
+    // match ("DE", " de") would accept what the document calls invalid.
+    if is_pos_language(language) {
+        Ok(language.to_owned())
     } else {
         let known: Vec<&str> = POS_LANGUAGES.iter().map(|(c, _)| *c).collect();
         Err(FieldError::new(
@@ -228,11 +236,22 @@ mod tests {
         assert_eq!(check_pos_message("m", "  Hallo  ").unwrap(), "Hallo");
         assert!(check_pos_message("m", " ").is_err());
         assert!(check_pos_message("m", "a\nb").is_err());
+        assert!(
+            check_pos_message("m", "Hallo\n").is_err(),
+            "a trailing line break is refused"
+        );
+        assert!(
+            check_pos_message("m", "a\u{85}b").is_err(),
+            "C1 controls too"
+        );
+        assert!(check_pos_message("m", &format!(" {} ", "x".repeat(199))).is_err());
         assert!(check_pos_message("m", &"x".repeat(201)).is_err());
         assert!(check_pos_message("m", &"ß".repeat(200)).is_ok());
         assert!(check_reject_code("code", "LIMIT_EXCEEDED").is_ok());
         assert!(check_reject_code("code", "NOPE").is_err());
-        assert_eq!(check_language("language", "DE").unwrap(), "de");
+        assert_eq!(check_language("language", "de").unwrap(), "de");
+        assert!(check_language("language", "DE").is_err());
+        assert!(check_language("language", " de").is_err());
         assert!(check_language("language", "xx").is_err());
     }
 }

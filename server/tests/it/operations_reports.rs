@@ -694,6 +694,106 @@ async fn dashboard_numbers_from_fixture_operations() {
     }
 }
 
+/// Occupancy over the day (issue 19): people in every 30 local minutes, counted for the
+/// location's stay after each completed entry, reversals excluded, an entry of the evening
+/// before still in at midnight; the location's capacity comes with the one-location view.
+#[tokio::test]
+async fn dashboard_occupancy_over_the_day() {
+    for app in TestApp::each().await {
+        let admin = app.admin_token().await;
+        let (s, l) = app
+            .call(
+                Method::POST,
+                "/api/v1/admin/locations",
+                &admin,
+                Some(json!({
+                    "name": "Occupancy Lounge", "country": "POL", "service_code": "LOUNGE",
+                    "postal_code": "00-906", "city": "Warsaw", "time_zone": "Europe/Warsaw",
+                    "capacity": 8, "stay_minutes": 60,
+                })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{l}");
+        let loc = l["id"].as_str().unwrap();
+        let utc = |d: u32, h: u32, m: u32| {
+            chrono::NaiveDate::from_ymd_opt(2025, 1, d)
+                .unwrap()
+                .and_hms_opt(h, m, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_millis()
+        };
+        // Warsaw is UTC+1 in January: local 2025-01-10 starts at 2025-01-09 23:00 UTC.
+        for (status, adults, at) in [
+            ("COMPLETED", (0, 0), utc(9, 22, 30)), // 23:30 local the day before
+            ("COMPLETED", (1, 0), utc(10, 8, 10)), // 09:10, with a guest
+            ("COMPLETED", (0, 0), utc(10, 8, 40)), // 09:40
+            ("REVERSED", (2, 0), utc(10, 8, 50)),  // never counts
+        ] {
+            insert(
+                &app,
+                Op {
+                    status,
+                    location: loc,
+                    location_name: "Occupancy Lounge",
+                    adults,
+                    at,
+                    ..Default::default()
+                },
+            )
+            .await;
+        }
+        let expected = |points: &Value| {
+            let at = |hhmm: &str| {
+                points
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p[0] == hhmm)
+                    .unwrap_or_else(|| panic!("no point {hhmm}: {points}"))[1]
+                    .as_u64()
+                    .unwrap()
+            };
+            assert_eq!(points.as_array().unwrap().len(), 48, "{points}");
+            assert_eq!(points[0][0], "00:00");
+            assert_eq!(points[47][0], "23:30");
+            let got: Vec<u64> = [
+                "00:00", "00:30", "09:00", "09:30", "10:00", "10:30", "11:00",
+            ]
+            .map(at)
+            .to_vec();
+            assert_eq!(got, [1, 0, 0, 2, 3, 1, 0], "{points}");
+        };
+        let (s, d) = app
+            .call(
+                Method::GET,
+                &format!(
+                    "/api/v1/admin/dashboard?from=2025-01-10&until=2025-01-10&location_id={loc}"
+                ),
+                &admin,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        assert_eq!(d["occupancy_day"], "2025-01-10");
+        assert_eq!(d["capacity"], 8);
+        expected(&d["occupancy"]);
+        // Over every location in the viewer's zone: the same people (nothing else that day).
+        let (s, d) = app
+            .call(
+                Method::GET,
+                "/api/v1/admin/dashboard?until=2025-01-10&tz=Europe/Warsaw",
+                &admin,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        assert_eq!(d["capacity"], Value::Null);
+        expected(&d["occupancy"]);
+        app.finish().await;
+    }
+}
+
 /// Peak RSS of this process (server and client both run in it), in KiB.
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")

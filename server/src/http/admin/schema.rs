@@ -516,6 +516,15 @@ pub struct DashboardData {
     pub top_locations: Vec<(String, u64)>,
     /// The IANA zone of the days and hours above and of the date filters.
     pub time_zone: String,
+    /// The local day (`YYYY-MM-DD`) of `occupancy`: the `until` day, else today.
+    pub occupancy_day: String,
+    /// `[local HH:MM, people in]` every 30 minutes of `occupancy_day` up to now: the chosen
+    /// location, else summed over the view's locations (completed entries within each
+    /// location's typical stay).
+    #[schema(schema_with = name_count_rows)]
+    pub occupancy: Vec<(String, u64)>,
+    /// The chosen location's capacity, when the view is one location with a capacity.
+    pub capacity: Option<u32>,
 }
 
 /// A list of fixed-length rows `[name, count, …]`. The exact OpenAPI 3.1 form would be
@@ -911,8 +920,13 @@ pub struct PosMessageView {
 
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct PosMessageInput {
-    /// 1–200 characters, one line.
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\r\n]*$")]
+    /// 1–200 characters, one line without control characters (`POS_MESSAGE_PATTERN`), not
+    /// only spaces; stored trimmed.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub message: String,
 }
 
@@ -920,7 +934,7 @@ pub struct PosMessageInput {
 #[into_params(parameter_in = Query)]
 pub struct PosMessageFilter {
     /// Only this language (ISO 639-1); all supported languages when absent.
-    #[param(pattern = "^(en|de|fr|es|it|pl|nl|pt|cs|sv|ar|ja)$")]
+    #[param(pattern = "^(|en|de|fr|es|it|pl|nl|pt|cs|sv|ar|ja)$")]
     pub language: Option<String>,
 }
 
