@@ -9,7 +9,9 @@
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench-entry.sh
 #
 # Knobs: TERMINALS (20), DURATION (20 s per phase), RATE (500 entries/s offered),
-# PORT (3900), SKIP_BUILD=1 (use the binaries in target/release as they are).
+# PERF_DIR (a folder: `perf record -g` of the server for 8 s of each closed loop, see
+# `perf report -i PERF_DIR/perf-sqlite.data --no-children`), PORT (3900), SKIP_BUILD=1 (use the binaries in target/release as they are), BIN (another
+# folder with the server and pos-sim binaries, e.g. a copy of an earlier build to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TERMINALS=${TERMINALS:-20}
@@ -23,7 +25,7 @@ export POS_VELOCITY_PER_MINUTE=0
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
   cargo build --release -p server --bins
 fi
-BIN=target/release
+BIN=${BIN:-target/release}
 
 WORK=$(mktemp -d)
 SERVER_PID=
@@ -56,7 +58,14 @@ stop_server() {
 run_loads() { # $1: label
   local sim=("$BIN/pos-sim" --state "$WORK/sim-$1" load --server "http://127.0.0.1:$PORT" --terminals "$TERMINALS" --duration "$DURATION")
   echo "== $1: closed loop"
+  local perf_pid=
+  if [[ -n "${PERF_DIR:-}" ]]; then
+    # 8 s of the server's call graphs in the middle of the closed loop's entry phase.
+    (sleep 5; perf record -q -g -p "$SERVER_PID" -o "$PERF_DIR/perf-$1.data" -- sleep 8 >/dev/null 2>&1) &
+    perf_pid=$!
+  fi
   "${sim[@]}"
+  if [[ -n "$perf_pid" ]]; then wait "$perf_pid"; fi
   echo "== $1: $RATE entries/s offered"
   "${sim[@]}" --rate "$RATE"
 }
