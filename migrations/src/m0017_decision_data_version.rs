@@ -35,7 +35,11 @@ const TABLES: &[&str] = &[
 fn sqlite_up() -> Vec<String> {
     let mut out = Vec::new();
     for t in TABLES {
-        for (op, name) in [("INSERT", "insert"), ("UPDATE", "update"), ("DELETE", "delete")] {
+        for (op, name) in [
+            ("INSERT", "insert"),
+            ("UPDATE", "update"),
+            ("DELETE", "delete"),
+        ] {
             out.push(format!(
                 "CREATE TRIGGER decision_data_version_{t}_{name} AFTER {op} ON {t} \
                  BEGIN UPDATE decision_data_version SET version = version + 1 WHERE id = 1; END"
@@ -83,7 +87,11 @@ fn postgres_down() -> Vec<String> {
     out
 }
 
-async fn run(manager: &SchemaManager<'_>, sqlite: Vec<String>, postgres: Vec<String>) -> Result<(), DbErr> {
+async fn run(
+    manager: &SchemaManager<'_>,
+    sqlite: Vec<String>,
+    postgres: Vec<String>,
+) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let stmts = match manager.get_database_backend() {
         DbBackend::Postgres => postgres,

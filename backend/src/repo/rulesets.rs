@@ -283,12 +283,7 @@ pub fn bin_contains<C: ColumnTrait>(from: C, to: C, p8: &str) -> Condition {
 /// [`bin_contains`] in Rust, for rows held in memory: `from <= p8 AND to || '99' >= p8`,
 /// compared byte by byte as both databases compare these digit strings.
 pub fn bin_range_contains(from: &str, to: &str, p8: &str) -> bool {
-    from.as_bytes() <= p8.as_bytes()
-        && to
-            .bytes()
-            .chain(*b"99")
-            .cmp(p8.bytes())
-            .is_ge()
+    from.as_bytes() <= p8.as_bytes() && to.bytes().chain(*b"99").cmp(p8.bytes()).is_ge()
 }
 
 /// A ruleset as [`candidates`] sees it, held in memory by each app server
@@ -332,7 +327,9 @@ pub async fn all_live<C: ConnectionTrait>(db: &C) -> Result<Vec<LiveRuleset>, Db
         .await?;
     let mut bins: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
     for b in ruleset_bin_ranges::Entity::find().all(db).await? {
-        bins.entry(b.ruleset_id).or_default().push((b.bin_from, b.bin_to));
+        bins.entry(b.ruleset_id)
+            .or_default()
+            .push((b.bin_from, b.bin_to));
     }
     let mut snapshots: std::collections::HashMap<String, Ruleset> = Default::default();
     for v in &versions {

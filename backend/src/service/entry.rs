@@ -1000,14 +1000,14 @@ pub async fn confirm_entry(
         } else {
             let claim = uuid::Uuid::new_v4().to_string();
             let claimed = operations::Entity::update_many()
-            .col_expr(operations::Column::ConfirmClaim, Some(claim.clone()).into())
-            .col_expr(operations::Column::UpdatedAt, now.into())
-            .filter(operations::Column::Id.eq(o.id.clone()))
-            .filter(operations::Column::Status.eq("PENDING"))
-            .filter(operations::Column::ConfirmClaim.is_null())
-            .filter(operations::Column::ExpiresAt.gt(now))
-            .exec(&b.db)
-            .await?;
+                .col_expr(operations::Column::ConfirmClaim, Some(claim.clone()).into())
+                .col_expr(operations::Column::UpdatedAt, now.into())
+                .filter(operations::Column::Id.eq(o.id.clone()))
+                .filter(operations::Column::Status.eq("PENDING"))
+                .filter(operations::Column::ConfirmClaim.is_null())
+                .filter(operations::Column::ExpiresAt.gt(now))
+                .exec(&b.db)
+                .await?;
             if claimed.rows_affected == 1 {
                 return confirm_claimed(b, t, o, grant, split, &claim).await;
             }
