@@ -97,6 +97,8 @@ pub struct Backend {
     pub rpm: Option<Arc<dyn super::rpm::RpmClient>>,
     /// Offline whitelists built by this process (see `service::offline`).
     pub whitelists: Arc<super::service::offline::WhitelistCache>,
+    /// The rulesets and BIN table as of `decision_data_version` (see `service::decision_data`).
+    pub decision_data: Arc<super::service::decision_data::DecisionCache>,
 }
 
 impl Backend {
@@ -122,6 +124,7 @@ impl Backend {
             acquirer: Arc::new(SimulatedAcquirer),
             rpm: None,
             whitelists: Arc::default(),
+            decision_data: Arc::default(),
         }
     }
 

@@ -22,6 +22,7 @@ mod m0013_pos_messages;
 mod m0014_offline_policy;
 mod m0015_enrolment_version;
 mod m0016_operation_amounts;
+mod m0017_decision_data_version;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_offline_policy::Migration),
             Box::new(m0015_enrolment_version::Migration),
             Box::new(m0016_operation_amounts::Migration),
+            Box::new(m0017_decision_data_version::Migration),
         ]
     }
 }

@@ -22,7 +22,26 @@ pub async fn profile<C: ConnectionTrait>(db: &C, pan: &str) -> Result<Option<Car
         ))
         .all(db)
         .await?;
-    let narrowest = rows.into_iter().min_by_key(|r| {
+    Ok(narrowest(rows.iter(), p8))
+}
+
+/// [`profile`] over rows already in memory (the whole BIN table, see
+/// `service::decision_data`): the same containment test as the SQL one, in Rust.
+pub fn profile_in(table: &[bin_ranges::Model], pan: &str) -> Option<CardProfile> {
+    let p8 = &pan[..pan.len().min(8)];
+    narrowest(
+        table
+            .iter()
+            .filter(|r| super::rulesets::bin_range_contains(&r.bin_from, &r.bin_to, p8)),
+        p8,
+    )
+}
+
+fn narrowest<'a>(
+    rows: impl Iterator<Item = &'a bin_ranges::Model>,
+    p8: &str,
+) -> Option<CardProfile> {
+    let narrowest = rows.min_by_key(|r| {
         access_core::domain::BinRange {
             ica: r.ica.clone(),
             from: r.bin_from.clone(),
@@ -30,15 +49,15 @@ pub async fn profile<C: ConnectionTrait>(db: &C, pan: &str) -> Result<Option<Car
         }
         .width()
     });
-    Ok(narrowest.map(|r| CardProfile {
+    narrowest.map(|r| CardProfile {
         bin: p8.to_owned(),
-        ica: r.ica,
-        issuer_name: r.issuer_name,
-        issuer_country: r.issuer_country,
-        product_code: r.product_code,
+        ica: r.ica.clone(),
+        issuer_name: r.issuer_name.clone(),
+        issuer_country: r.issuer_country.clone(),
+        product_code: r.product_code.clone(),
         // Looked up by the caller only when a candidate ruleset asks for it.
         enrolled: false,
-    }))
+    })
 }
 
 /// The whole BIN table (a few thousand rows at most), for bulk feeds that resolve many cards.

@@ -105,3 +105,32 @@ pub fn view(l: locations::Model, service_names: &HashMap<String, String>) -> Loc
         modified_by: l.modified_by,
     }
 }
+
+/// The location, and the version of the decision data (`decision_data_version`, migration
+/// `m0017`) in the same round trip: check_entry reads both on every tap.
+pub async fn with_decision_version<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+) -> Result<Option<(locations::Model, i64)>, DbErr> {
+    use sea_orm::{DbBackend, FromQueryResult, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT l.*, (SELECT version FROM decision_data_version WHERE id = 1) \
+             AS decision_data_version FROM locations l WHERE l.id = $1"
+        }
+        _ => {
+            "SELECT l.*, (SELECT version FROM decision_data_version WHERE id = 1) \
+             AS decision_data_version FROM locations l WHERE l.id = ?"
+        }
+    };
+    let Some(row) = db
+        .query_one(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let location = locations::Model::from_query_result(&row, "")?;
+    let version: i64 = row.try_get("", "decision_data_version")?;
+    Ok(Some((location, version)))
+}

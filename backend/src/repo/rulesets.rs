@@ -280,6 +280,74 @@ pub fn bin_contains<C: ColumnTrait>(from: C, to: C, p8: &str) -> Condition {
         .add(Expr::expr(padded).gte(p8))
 }
 
+/// [`bin_contains`] in Rust, for rows held in memory: `from <= p8 AND to || '99' >= p8`,
+/// compared byte by byte as both databases compare these digit strings.
+pub fn bin_range_contains(from: &str, to: &str, p8: &str) -> bool {
+    from.as_bytes() <= p8.as_bytes() && to.bytes().chain(*b"99").cmp(p8.bytes()).is_ge()
+}
+
+/// A ruleset as [`candidates`] sees it, held in memory by each app server
+/// (`service::decision_data`): its current version and what selects it.
+#[derive(Debug, Clone)]
+pub struct LiveRuleset {
+    pub ruleset: Ruleset,
+    pub valid_from: i64,
+    pub valid_to: i64,
+    /// `(bin_from, bin_to)` of its `ruleset_bin_ranges` rows.
+    pub bins: Vec<(String, String)>,
+}
+
+impl LiveRuleset {
+    /// What [`candidates`] asks of a ruleset, for a card's first 8 digits at `now_ms`.
+    pub fn selects(&self, p8: &str, now_ms: i64) -> bool {
+        self.valid_from <= now_ms
+            && self.valid_to > now_ms
+            && self
+                .bins
+                .iter()
+                .any(|(from, to)| bin_range_contains(from, to, p8))
+    }
+}
+
+/// Every ruleset that is not deleted, at its current version, with its BIN ranges (three
+/// queries whatever the number of rulesets).
+pub async fn all_live<C: ConnectionTrait>(db: &C) -> Result<Vec<LiveRuleset>, DbErr> {
+    let rows = rulesets::Entity::find()
+        .filter(rulesets::Column::DeletedAt.is_null())
+        .all(db)
+        .await?;
+    let versions = ruleset_versions::Entity::find()
+        .from_raw_sql(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT v.* FROM ruleset_versions v JOIN rulesets r \
+             ON r.id = v.ruleset_id AND r.current_version = v.version \
+             WHERE r.deleted_at IS NULL",
+        ))
+        .all(db)
+        .await?;
+    let mut bins: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
+    for b in ruleset_bin_ranges::Entity::find().all(db).await? {
+        bins.entry(b.ruleset_id)
+            .or_default()
+            .push((b.bin_from, b.bin_to));
+    }
+    let mut snapshots: std::collections::HashMap<String, Ruleset> = Default::default();
+    for v in &versions {
+        snapshots.insert(v.ruleset_id.clone(), parse(v)?);
+    }
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(LiveRuleset {
+                ruleset: snapshots.remove(&r.id)?,
+                valid_from: r.valid_from,
+                valid_to: r.valid_to,
+                bins: bins.remove(&r.id).unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
 /// Active, not deleted rulesets with a BIN range containing the card — the engine then
 /// checks the rest (ICA, product, country, location, service, validity).
 pub async fn candidates<C: ConnectionTrait>(

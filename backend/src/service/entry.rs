@@ -175,12 +175,53 @@ pub(super) async fn gather_as_of<C: ConnectionTrait>(
     counted_at_ms: i64,
 ) -> ServiceResult<Facts> {
     let now_ms = now.timestamp_millis();
-    let mut card = cards::profile(db, pan.digits()).await?;
+    let card = cards::profile(db, pan.digits()).await?;
     let candidates: Vec<Ruleset> = if card.is_some() {
         repo::rulesets::candidates(db, pan.digits(), now_ms).await?
     } else {
         vec![]
     };
+    gather_rest(db, card, candidates, pan_hash, location, now, counted_at_ms).await
+}
+
+/// The facts of a live decision, the card's profile and the candidate rulesets taken from
+/// this server's copy of the decision data (fresh: see [`super::decision_data`]).
+async fn gather_live<C: ConnectionTrait>(
+    db: &C,
+    data: &super::decision_data::DecisionData,
+    pan: &Pan,
+    pan_hash: &str,
+    location: &locations::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Facts> {
+    let card = data.profile(pan.digits());
+    let candidates = if card.is_some() {
+        data.candidates(pan.digits(), now.timestamp_millis())
+    } else {
+        vec![]
+    };
+    gather_rest(
+        db,
+        card,
+        candidates,
+        pan_hash,
+        location,
+        now,
+        now.timestamp_millis(),
+    )
+    .await
+}
+
+/// The rest of the facts, once the card's profile and the candidate rulesets are known.
+async fn gather_rest<C: ConnectionTrait>(
+    db: &C,
+    mut card: Option<CardProfile>,
+    candidates: Vec<Ruleset>,
+    pan_hash: &str,
+    location: &locations::Model,
+    now: DateTime<Utc>,
+    counted_at_ms: i64,
+) -> ServiceResult<Facts> {
     // One indexed read, and only when an "enrolled cards only" ruleset could apply.
     if let Some(card) = card.as_mut() {
         if candidates.iter().any(|r| r.enrolled_only) {
@@ -329,6 +370,7 @@ async fn acquire_hold(
 /// A lapsed hold is taken over only once its operation is provably expired: the operation is
 /// first moved `PENDING → EXPIRED` by a conditional update (which a confirm's completing
 /// update, itself conditional on `PENDING`, can never also win), and its authorizations voided.
+/// The INSERT comes first: a free card (the usual case) costs one statement.
 async fn take_hold(
     b: &Backend,
     pan_hash: &str,
@@ -336,30 +378,39 @@ async fn take_hold(
     now: i64,
     until: i64,
 ) -> ServiceResult<bool> {
+    if insert_hold(b, pan_hash, op_id, until).await? {
+        return Ok(true);
+    }
     let lapsed = card_holds::Entity::find_by_id(pan_hash.to_owned())
         .filter(card_holds::Column::ExpiresAt.lte(now))
         .one(&b.db)
         .await?;
-    if let Some(h) = lapsed {
-        let holder = operations::Entity::find_by_id(h.operation_id.clone())
-            .one(&b.db)
-            .await?;
-        if let Some(o) = holder {
-            expire(b, &[o], now).await?;
-        }
-        card_holds::Entity::delete_many()
-            .filter(card_holds::Column::PanHash.eq(pan_hash))
-            .filter(card_holds::Column::OperationId.eq(h.operation_id))
-            .filter(card_holds::Column::ExpiresAt.lte(now))
-            .exec(&b.db)
-            .await?;
+    let Some(h) = lapsed else {
+        return Ok(false);
+    };
+    let holder = operations::Entity::find_by_id(h.operation_id.clone())
+        .one(&b.db)
+        .await?;
+    if let Some(o) = holder {
+        expire(b, &[o], now).await?;
     }
-    let inserted = card_holds::ActiveModel {
+    card_holds::Entity::delete_many()
+        .filter(card_holds::Column::PanHash.eq(pan_hash))
+        .filter(card_holds::Column::OperationId.eq(h.operation_id))
+        .filter(card_holds::Column::ExpiresAt.lte(now))
+        .exec(&b.db)
+        .await?;
+    insert_hold(b, pan_hash, op_id, until).await
+}
+
+/// The hold's INSERT: `false` when the card is already held.
+async fn insert_hold(b: &Backend, pan_hash: &str, op_id: &str, until: i64) -> ServiceResult<bool> {
+    let inserted = card_holds::Entity::insert(card_holds::ActiveModel {
         pan_hash: Set(pan_hash.to_owned()),
         operation_id: Set(op_id.to_owned()),
         expires_at: Set(until),
-    }
-    .insert(&b.db)
+    })
+    .exec_without_returning(&b.db)
     .await;
     match inserted {
         Ok(_) => Ok(true),
@@ -565,11 +616,12 @@ pub async fn check_entry(
         op.reject_code = Set(Some(code.as_str().to_owned()));
         op
     };
+    // The location and the decision data's version in one round trip.
     let location = match &t.location_id {
-        Some(id) => locations::Entity::find_by_id(id.clone()).one(&b.db).await?,
+        Some(id) => repo::locations::with_decision_version(&b.db, id).await?,
         None => None,
     };
-    let Some(location) = location else {
+    let Some((location, data_version)) = location else {
         reject(op, RejectCode::UnknownDevice).insert(&b.db).await?;
         return Ok(CheckOutcome::Rejected {
             access_id: op_id,
@@ -591,7 +643,16 @@ pub async fn check_entry(
         });
     }
     // From here on the hold is ours: release it on every path that does not grant.
-    let result = decide_and_record(b, op, &op_id, pan, &pan_hash, &location, now, expires_at).await;
+    let result = match b.decision_data.at_least(&b.db, data_version).await {
+        Ok(data) => {
+            let at = Place {
+                location: &location,
+                data: &data,
+            };
+            decide_and_record(b, op, &op_id, pan, &pan_hash, at, now, expires_at).await
+        }
+        Err(e) => Err(e.into()),
+    };
     match &result {
         Ok(CheckOutcome::Granted { .. }) => {}
         _ => {
@@ -603,6 +664,13 @@ pub async fn check_entry(
     result
 }
 
+/// Where a live decision is made: the location, and the decision data it is made with.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    location: &'a locations::Model,
+    data: &'a super::decision_data::DecisionData,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn decide_and_record(
     b: &Backend,
@@ -610,10 +678,11 @@ async fn decide_and_record(
     op_id: &str,
     pan: &Pan,
     pan_hash: &str,
-    location: &locations::Model,
+    at: Place<'_>,
     now: DateTime<Utc>,
     expires_at: i64,
 ) -> ServiceResult<CheckOutcome> {
+    let location = at.location;
     // At a location with a capacity, the occupancy is counted and the grant (a reserved
     // seat) written under the location's lease.
     let seat = super::capacity::lease(b, location, op_id).await?;
@@ -626,7 +695,7 @@ async fn decide_and_record(
             code: RejectCode::TemporarilyBlocked,
         });
     }
-    let written = decide_and_write(b, op, op_id, pan, pan_hash, location, now, expires_at).await;
+    let written = decide_and_write(b, op, op_id, pan, pan_hash, at, now, expires_at).await;
     super::capacity::release(b, &seat).await;
     let (op, grant) = match written? {
         Ok(pair) => pair,
@@ -648,7 +717,7 @@ async fn decide_and_write(
     op_id: &str,
     pan: &Pan,
     pan_hash: &str,
-    location: &locations::Model,
+    at: Place<'_>,
     now: DateTime<Utc>,
     expires_at: i64,
 ) -> ServiceResult<Result<(operations::ActiveModel, Grant), RejectCode>> {
@@ -658,7 +727,7 @@ async fn decide_and_write(
     let mut rounds = 0;
     let written = loop {
         rounds += 1;
-        let round = decide_round(b, &op, pan, pan_hash, location, now).await;
+        let round = decide_round(b, &op, pan, pan_hash, at, now).await;
         let (op, decision, cap) = match round {
             Ok(r) => r,
             Err(e) => {
@@ -774,11 +843,12 @@ async fn decide_round(
     op: &operations::ActiveModel,
     pan: &Pan,
     pan_hash: &str,
-    location: &locations::Model,
+    at: Place<'_>,
     now: DateTime<Utc>,
 ) -> ServiceResult<(operations::ActiveModel, Decision, Option<CapKey>)> {
+    let location = at.location;
     let mut op = op.clone();
-    let mut facts = gather(&b.db, pan, pan_hash, location, now).await?;
+    let mut facts = gather_live(&b.db, at.data, pan, pan_hash, location, now).await?;
     with_occupancy(&b.db, &mut facts, location, now.timestamp_millis(), None).await?;
     with_rpm_verdicts(b, &mut facts, pan, pan_hash, now).await;
     if let Some(card) = &facts.card {
@@ -908,18 +978,39 @@ pub async fn confirm_entry(
         let grant = grant_of(&o)?;
         let split = confirm_guests(&grant, adults, children)
             .map_err(|e| ConfirmError::InvalidGuests(e.to_string()))?;
-        let claim = uuid::Uuid::new_v4().to_string();
-        let claimed = operations::Entity::update_many()
-            .col_expr(operations::Column::ConfirmClaim, Some(claim.clone()).into())
-            .col_expr(operations::Column::UpdatedAt, now.into())
-            .filter(operations::Column::Id.eq(o.id.clone()))
-            .filter(operations::Column::Status.eq("PENDING"))
-            .filter(operations::Column::ConfirmClaim.is_null())
-            .filter(operations::Column::ExpiresAt.gt(now))
-            .exec(&b.db)
-            .await?;
-        if claimed.rows_affected == 1 {
-            return confirm_claimed(b, t, o, grant, split, &claim).await;
+        // Nothing to reserve or authorize (no guests): no other party is talked to, so the
+        // completing update itself arbitrates between concurrent confirms (it requires
+        // `PENDING`, no claim and an unexpired grant), one statement instead of two.
+        let guests =
+            split.free_adults + split.paid_adults + split.free_children + split.paid_children;
+        if guests == 0 && guest_amounts(&grant, &split).is_empty() {
+            let auth_code = o.card_auth_response_code.clone();
+            match complete(b, &o, &grant, &split, auth_code, None, now).await {
+                Ok(true) => return finish_completed(b, t, o, grant, split, now).await,
+                // Claimed by another confirm, completed or lapsed meanwhile: read it again.
+                Ok(false) => {}
+                Err(e) => {
+                    // Not stored: nothing will be captured. Release what was authorized.
+                    if let Err(v) = ledger::void_authorizations(b, &o.id).await {
+                        tracing::error!(error = %v, operation_id = o.id, "voiding after a failed store failed");
+                    }
+                    return Err(e.into());
+                }
+            }
+        } else {
+            let claim = uuid::Uuid::new_v4().to_string();
+            let claimed = operations::Entity::update_many()
+                .col_expr(operations::Column::ConfirmClaim, Some(claim.clone()).into())
+                .col_expr(operations::Column::UpdatedAt, now.into())
+                .filter(operations::Column::Id.eq(o.id.clone()))
+                .filter(operations::Column::Status.eq("PENDING"))
+                .filter(operations::Column::ConfirmClaim.is_null())
+                .filter(operations::Column::ExpiresAt.gt(now))
+                .exec(&b.db)
+                .await?;
+            if claimed.rows_affected == 1 {
+                return confirm_claimed(b, t, o, grant, split, &claim).await;
+            }
         }
         // Another confirm owns it (or it just changed): wait for its outcome, bounded.
         if started.elapsed() >= confirm_wait(b) {
@@ -968,16 +1059,7 @@ async fn confirm_claimed(
     // The cardholder's own price was authorized at check; paid guests are additional
     // authorizations now, against the check-time reference: one per currency, each price in
     // its own (cardholder EUR, guests PLN → the PLN amount is authorized in PLN).
-    let mut guest_amounts = split.amounts.clone();
-    if let Some(p) = grant.cardholder_price.filter(|_| grant.cardholder_paid) {
-        if let Some(a) = guest_amounts
-            .iter_mut()
-            .find(|a| a.currency() == p.currency())
-        {
-            *a = access_core::domain::Money::from_minor(a.minor() - p.minor(), p.currency());
-        }
-    }
-    guest_amounts.retain(|a| a.minor() > 0);
+    let guest_amounts = guest_amounts(&grant, &split);
     let mut auth_code = o.card_auth_response_code.clone();
     for amount in guest_amounts {
         let guests_minor = amount.minor();
@@ -1059,8 +1141,56 @@ async fn confirm_claimed(
             });
         }
     }
-    let total = super::amounts::primary(&split.amounts, grant.currency);
     let now = b.now_ms();
+    let updated = complete(b, &o, &grant, &split, auth_code, Some(claim), now).await;
+    let updated = match updated {
+        Ok(u) => u,
+        Err(e) => {
+            // Not stored: nothing will be captured. Release what was authorized.
+            if let Err(v) = ledger::void_authorizations(b, &o.id).await {
+                tracing::error!(error = %v, operation_id = o.id, "voiding after a failed store failed");
+            }
+            return Err(e.into());
+        }
+    };
+    if !updated {
+        // The grant lapsed while the acquirer answered (or was taken over as expired): it
+        // never completes; expire it and void its authorizations.
+        expire(b, std::slice::from_ref(&o), now).await?;
+        return Err(ConfirmError::Expired);
+    }
+    finish_completed(b, t, o, grant, split, now).await
+}
+
+/// The paid guests' amounts still to authorize at confirm: the split's amounts less the
+/// cardholder's own price (authorized at check), one per currency.
+fn guest_amounts(grant: &Grant, split: &GuestSplit) -> Vec<access_core::domain::Money> {
+    let mut out = split.amounts.clone();
+    if let Some(p) = grant.cardholder_price.filter(|_| grant.cardholder_paid) {
+        if let Some(a) = out.iter_mut().find(|a| a.currency() == p.currency()) {
+            *a = access_core::domain::Money::from_minor(a.minor() - p.minor(), p.currency());
+        }
+    }
+    out.retain(|a| a.minor() > 0);
+    out
+}
+
+/// The completing update: `PENDING → COMPLETED` with the split, only while the grant is
+/// unexpired and `claim` holds the operation (`None`: nobody does). Whether it completed.
+async fn complete(
+    b: &Backend,
+    o: &operations::Model,
+    grant: &Grant,
+    split: &GuestSplit,
+    auth_code: Option<String>,
+    claim: Option<&str>,
+    now: i64,
+) -> Result<bool, sea_orm::DbErr> {
+    let total = super::amounts::primary(&split.amounts, grant.currency);
+    let claimed = match claim {
+        Some(c) => operations::Column::ConfirmClaim.eq(c),
+        None => operations::Column::ConfirmClaim.is_null(),
+    };
     let updated = operations::Entity::update_many()
         .col_expr(operations::Column::Status, "COMPLETED".into())
         .col_expr(
@@ -1093,26 +1223,22 @@ async fn confirm_claimed(
         .col_expr(operations::Column::UpdatedAt, now.into())
         .filter(operations::Column::Id.eq(o.id.clone()))
         .filter(operations::Column::Status.eq("PENDING"))
-        .filter(operations::Column::ConfirmClaim.eq(claim))
+        .filter(claimed)
         .filter(operations::Column::ExpiresAt.gt(now))
         .exec(&b.db)
-        .await;
-    let updated = match updated {
-        Ok(u) => u,
-        Err(e) => {
-            // Not stored: nothing will be captured. Release what was authorized.
-            if let Err(v) = ledger::void_authorizations(b, &o.id).await {
-                tracing::error!(error = %v, operation_id = o.id, "voiding after a failed store failed");
-            }
-            return Err(e.into());
-        }
-    };
-    if updated.rows_affected == 0 {
-        // The grant lapsed while the acquirer answered (or was taken over as expired): it
-        // never completes; expire it and void its authorizations.
-        expire(b, std::slice::from_ref(&o), now).await?;
-        return Err(ConfirmError::Expired);
-    }
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// After the completing update: the card's hold is released and the terminal's event kept.
+async fn finish_completed(
+    b: &Backend,
+    t: &TerminalRef,
+    o: operations::Model,
+    grant: Grant,
+    split: GuestSplit,
+    now: i64,
+) -> Result<ConfirmOutcome, ConfirmError> {
     release_hold(&b.db, &o.pan_hash, &o.id).await?;
     if let Err(e) = super::terminals::event(&b.db, &t.id, "entry_completed", None, now).await {
         tracing::warn!(error = %e, "terminal event not recorded");

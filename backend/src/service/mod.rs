@@ -9,6 +9,7 @@ pub mod capacity;
 pub mod card_transactions;
 pub mod dashboard;
 pub mod data;
+pub mod decision_data;
 pub mod enrolled_cards;
 pub mod enrolments;
 pub mod entry;

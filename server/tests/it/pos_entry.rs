@@ -487,3 +487,58 @@ async fn concurrent_terminals_never_spend_more_than_the_card_has() {
         app.finish().await;
     }
 }
+
+/// Each app server keeps the rulesets and the BIN table in memory (checked against
+/// `decision_data_version` on every tap): a change saved through one server — or written
+/// straight into the database — decides the very next check on another server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ruleset_or_bin_change_decides_the_next_check_on_another_app_server() {
+    for app in TestApp::each().await {
+        let second = backend::Backend::new(
+            app.db.open().await,
+            std::sync::Arc::new(app.clock.clone()),
+            backend::Keys::for_tests(),
+            backend::Settings::default(),
+        );
+        let second_base = server::startup::spawn_for_tests(second).await.unwrap();
+        let admin = app.admin_token().await;
+        let mut t = paired(&app, &admin, LOC_WAW_LOUNGE, demo::READY_TERMINAL, 0).await;
+        t.base_url = second_base;
+        add_bin(&app, "40044400", "40044499", "4444").await;
+        let mut r = free_only("400444", "4444", 5, &[LOC_WAW_LOUNGE], &["LOUNGE"]);
+        add_ruleset(&app, r.clone()).await;
+        let card = |n: u32| common::luhn(&format!("400444000000{n:03}"));
+
+        // The second server reads (and keeps) the ruleset: granted.
+        let g = check(&t, &card(1)).await;
+        assert_eq!(g["status"], "GRANTED", "{g}");
+
+        // A new version that has ended: the second server's next check rejects.
+        r.valid_to = Some(app.backend.clock.now() - minutes(1));
+        add_ruleset(&app, r.clone()).await;
+        let g = check(&t, &card(2)).await;
+        assert_eq!(
+            g["status"], "REJECTED",
+            "an ended ruleset still granted: {g}"
+        );
+
+        // Valid again: granted again.
+        r.valid_to = None;
+        add_ruleset(&app, r.clone()).await;
+        let g = check(&t, &card(3)).await;
+        assert_eq!(g["status"], "GRANTED", "{g}");
+
+        // The card's BIN range removed by hand in the database: the card is unknown at once.
+        bin_ranges::Entity::delete_many()
+            .filter(bin_ranges::Column::BinFrom.eq("40044400"))
+            .exec(&app.backend.db)
+            .await
+            .unwrap();
+        let g = check(&t, &card(4)).await;
+        assert_eq!(
+            g["status"], "REJECTED",
+            "a removed BIN range still granted: {g}"
+        );
+        app.finish().await;
+    }
+}
