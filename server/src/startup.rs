@@ -115,6 +115,9 @@ pub fn router_with(state: AppState, hsts: bool) -> Router {
             shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Server functions' errors with their real status (401/403/404/422…), not Leptos' 500;
+        // inside the audit layer, which then sees the 403.
+        .layer(axum::middleware::from_fn(http::error::server_fn_status))
         // A 403 from the authorization gate goes into the audit log (with the client address).
         .layer(axum::middleware::from_fn_with_state(
             backend.clone(),
