@@ -115,7 +115,10 @@ pub fn router_with(state: AppState, hsts: bool) -> Router {
             shell(options.clone())
         })
         // The 404 page is the panel's own (its frame asks the backend who is signed in).
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
             {
                 let backend = backend.clone();
                 move || provide_context(backend.clone())

@@ -125,8 +125,12 @@ fn browser_local(ms: i64) -> Option<String> {
     let parts = fmt.format_to_parts(&Date::new(&JsValue::from_f64(ms as f64)));
     let mut get = std::collections::HashMap::new();
     for p in parts.iter() {
-        let kind = Reflect::get(&p, &JsValue::from_str("type")).ok()?.as_string()?;
-        let value = Reflect::get(&p, &JsValue::from_str("value")).ok()?.as_string()?;
+        let kind = Reflect::get(&p, &JsValue::from_str("type"))
+            .ok()?
+            .as_string()?;
+        let value = Reflect::get(&p, &JsValue::from_str("value"))
+            .ok()?
+            .as_string()?;
         get.insert(kind, value);
     }
     let g = |k: &str| get.get(k).cloned();

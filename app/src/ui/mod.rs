@@ -17,16 +17,16 @@ mod login;
 mod operations;
 mod password;
 mod pos_messages;
-mod status;
 mod rules;
+mod status;
 mod tenants;
 mod terms;
 mod try_card;
 mod users;
 
+use access_core::model::Capability;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use access_core::model::Capability;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use locations::{EditLocationPage, NewLocationPage};

@@ -6,14 +6,15 @@
 //! so new entries appear without a reload.
 
 use super::common::{action_error, field_error, fmt_ms, form_error, LocalTime};
-use super::feedback::{toast_on_ok, ConfirmButton};
 use super::export::{ExportLink, ExportProgress, ExportStatus};
+use super::feedback::{toast_on_ok, ConfirmButton};
 use crate::api::operations::{
     get_operation, list_operations, operation_locations, operation_rule, operation_transactions,
     ReverseOperation,
 };
 use access_core::model::{
-    currency_digits, fmt_minor, result_in_words, OperationFilter, OperationView, OPERATION_STATUSES, OPERATION_TYPES,
+    currency_digits, fmt_minor, result_in_words, OperationFilter, OperationView,
+    OPERATION_STATUSES, OPERATION_TYPES,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -296,7 +297,9 @@ fn op_row(o: OperationView, zone_chosen: bool) -> impl IntoView {
     let status_class = format!("status status-{}", o.status.to_lowercase());
     let paid = amounts(&o);
     let when = match (&o.occurred_local, zone_chosen) {
-        (Some(local), true) => view! { <span title=fmt_ms(o.occurred_at)>{local.clone()}</span> }.into_any(),
+        (Some(local), true) => {
+            view! { <span title=fmt_ms(o.occurred_at)>{local.clone()}</span> }.into_any()
+        }
         _ => view! { <LocalTime ms=o.occurred_at/> }.into_any(),
     };
     view! {
@@ -333,7 +336,10 @@ fn detail_rows(o: &OperationView) -> Vec<(&'static str, String)> {
     vec![
         ("Operation ID", o.id.clone()),
         ("Status", o.status.clone()),
-        ("Result", result_in_words(&o.status, o.reject_code.as_deref())),
+        (
+            "Result",
+            result_in_words(&o.status, o.reject_code.as_deref()),
+        ),
         ("Type", o.op_type.clone()),
         ("Masked PAN", o.masked_pan.clone()),
         ("Location", opt(&o.location_name)),

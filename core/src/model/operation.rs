@@ -353,7 +353,10 @@ mod result_tests {
             let words = result_in_words("REJECTED", Some(c.as_str()));
             assert!(!words.contains('_'), "{words}");
         }
-        assert_eq!(result_in_words("REJECTED", Some("NEW_CODE")), "Rejected — NEW_CODE");
+        assert_eq!(
+            result_in_words("REJECTED", Some("NEW_CODE")),
+            "Rejected — NEW_CODE"
+        );
         assert_eq!(result_in_words("COMPLETED", None), "Granted");
         assert_eq!(result_in_words("REVERSED", None), "Granted, then reversed");
     }

@@ -72,7 +72,10 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// the field errors. One difference from REST: a server function's arguments are typed by the
 /// function itself (a decoding failure is a `Transport` error, 400), so a `Validation` error is
 /// always well-formed input breaking a rule, 422.
-pub async fn server_fn_status(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn server_fn_status(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     const ERROR_HEADER: &str = "serverfnerror";
     let is_fn = req.uri().path().starts_with("/api/fn/");
     let resp = next.run(req).await;

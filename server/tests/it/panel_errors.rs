@@ -55,7 +55,10 @@ async fn server_functions_answer_refusals_with_their_status() {
             &app,
             None,
             "login",
-            &[("email", demo::ADMIN_EMAIL), ("password", "not-the-password")],
+            &[
+                ("email", demo::ADMIN_EMAIL),
+                ("password", "not-the-password"),
+            ],
         )
         .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{db}: {text}");
@@ -68,7 +71,13 @@ async fn server_functions_answer_refusals_with_their_status() {
 
         let admin = app.admin_cookie().await;
         // An unknown id: 404.
-        for endpoint in ["users/get", "rules/get", "locations/get", "operations/get", "cards/get"] {
+        for endpoint in [
+            "users/get",
+            "rules/get",
+            "locations/get",
+            "operations/get",
+            "cards/get",
+        ] {
             let (s, e, text) = call_fn(&app, Some(&admin), endpoint, &[("id", UNKNOWN_ID)]).await;
             assert_eq!(s, StatusCode::NOT_FOUND, "{db}: {endpoint}: {text}");
             assert_eq!(e, Some(AppError::NotFound), "{db}: {endpoint}");
@@ -115,8 +124,13 @@ async fn server_functions_answer_refusals_with_their_status() {
         .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{db}: {text}");
         assert_eq!(e, Some(AppError::Forbidden), "{db}");
-        let (s, _, text) =
-            call_fn(&app, Some(&admin), "users/list", &[("filter[email]", "eve@")]).await;
+        let (s, _, text) = call_fn(
+            &app,
+            Some(&admin),
+            "users/list",
+            &[("filter[email]", "eve@")],
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{db}: {text}");
         let list: serde_json::Value = serde_json::from_str(&text).expect("a page of users");
         assert_eq!(list["total"], 0, "{db}: {text}");
@@ -154,7 +168,12 @@ async fn unknown_ids_and_forbidden_forms_get_designed_pages() {
             assert!(html.contains("Back to the dashboard"), "{db}: {path}");
         }
         // A known id still answers 200.
-        let (s, _) = page(&app, &admin, &format!("/rules/{}", backend::demo_world::RULESET_BUSINESS)).await;
+        let (s, _) = page(
+            &app,
+            &admin,
+            &format!("/rules/{}", backend::demo_world::RULESET_BUSINESS),
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{db}");
 
         // A form the role may not use: 403 and the refusal page, not the form.
