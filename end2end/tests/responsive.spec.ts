@@ -19,7 +19,8 @@ function adminPassword(): string {
 }
 
 async function waitForHydration(page: Page): Promise<void> {
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  // A debug WASM bundle on a loaded machine can take a while to start.
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 60_000 });
 }
 
 async function signIn(page: Page): Promise<void> {
