@@ -26,7 +26,8 @@ function watchPageErrors(page: Page): Error[] {
 }
 
 async function waitForHydration(page: Page): Promise<void> {
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  // A debug WASM bundle on a loaded machine can take a while to start.
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 60_000 });
 }
 
 async function screen(page: Page, name: string): Promise<void> {
@@ -133,6 +134,7 @@ function freshWorldCard(): string {
 }
 
 test('operations: a terminal entry appears live without reload, then the admin reverses it', async ({ page }) => {
+  test.setTimeout(180_000);
   const errors = watchPageErrors(page);
   // A fresh terminal at the Warsaw lounge, paired to the simulator through the admin API.
   const api = page.request;

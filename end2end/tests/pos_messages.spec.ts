@@ -36,6 +36,7 @@ async function preview(page: Page, lang: string, accept: string): Promise<string
 }
 
 test('an edited German message is served to German terminals, then reset', async ({ page }) => {
+  test.setTimeout(180_000);
   const errors: Error[] = [];
   page.on('pageerror', (e) => errors.push(e));
   await signIn(page);

@@ -66,6 +66,7 @@ for (const [width, height] of [
   [390, 844],
 ]) {
   test(`no screen scrolls sideways at ${width} px`, async ({ page }) => {
+  test.setTimeout(180_000);
     await page.setViewportSize({ width, height });
     await signIn(page);
     // An operation's details too (the widest tables).
@@ -90,6 +91,7 @@ for (const [width, height] of [
 }
 
 test('phones fold the navigation; every width has a skip link and readable table headers', async ({ page }) => {
+  test.setTimeout(180_000);
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page);
   await page.goto('/rules');
@@ -134,6 +136,7 @@ test('phones fold the navigation; every width has a skip link and readable table
 });
 
 test('sub-pages keep their section highlighted in the navigation', async ({ page }) => {
+  test.setTimeout(180_000);
   await signIn(page);
   const nav = page.getByRole('navigation', { name: 'Main' });
   for (const [path, section] of [

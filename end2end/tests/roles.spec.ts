@@ -130,6 +130,7 @@ async function signIn(page: Page, email: string): Promise<void> {
 
 for (const walk of walks) {
   test(`${walk.role} sees only the actions it may use`, async ({ page, request }) => {
+  test.setTimeout(180_000);
     const errors: Error[] = [];
     page.on('pageerror', (e) => errors.push(e));
     const token = await adminToken(request);
