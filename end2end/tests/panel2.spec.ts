@@ -26,7 +26,8 @@ function watchPageErrors(page: Page): Error[] {
 }
 
 async function waitForHydration(page: Page): Promise<void> {
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  // A debug WASM bundle on a loaded machine can take a while to start.
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 60_000 });
 }
 
 async function screen(page: Page, name: string): Promise<void> {
@@ -133,6 +134,7 @@ function freshWorldCard(): string {
 }
 
 test('operations: a terminal entry appears live without reload, then the admin reverses it', async ({ page }) => {
+  test.setTimeout(180_000);
   const errors = watchPageErrors(page);
   // A fresh terminal at the Warsaw lounge, paired to the simulator through the admin API.
   const api = page.request;
@@ -171,13 +173,33 @@ test('operations: a terminal entry appears live without reload, then the admin r
   expect(await page.evaluate(() => (window as unknown as { noReload?: boolean }).noReload)).toBe(true);
   await screen(page, 'panel2-operations-live');
 
-  // Reverse it as Admin: the details then say REVERSED, with the reason.
+  // Reverse it as Admin, through the confirmation (issue 18): the dialog names the card and
+  // the location and says what happens; Cancel changes nothing; a reason is required.
   await rows.first().getByRole('link').click();
   await expect(page.getByRole('heading', { name: 'Operation details' })).toBeVisible();
   await waitForHydration(page);
-  await page.getByLabel('Reason (optional)').fill('E2E: entered by mistake');
   await page.getByRole('button', { name: 'Reverse', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText(`Reverse the entry of card ${card.slice(0, 6)}******${card.slice(-4)} at `);
+  await expect(dialog).toContainText('The visit is given back to the card');
+  await screen(page, 'panel2-reverse-confirm');
+  await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('table.details')).toContainText('COMPLETED');
+
+  await page.getByRole('button', { name: 'Reverse', exact: true }).click();
+  const confirm = dialog.getByRole('button', { name: 'Yes, reverse the entry', exact: true });
+  await confirm.click();
+  // No reason: the browser keeps the dialog open on the required field; nothing is reversed.
+  await expect(dialog).toBeVisible();
+  expect(await dialog.getByLabel('Reason (required)').evaluate((el) => (el as HTMLInputElement).validity.valueMissing)).toBe(true);
+  await expect(page.locator('table.details')).toContainText('COMPLETED');
+  await dialog.getByLabel('Reason (required)').fill('E2E: entered by mistake');
+  await confirm.click();
+  await expect(dialog).toBeHidden();
   await expect(page.locator('table.details')).toContainText('REVERSED');
+  await expect(page.locator('.toasts')).toContainText('Entry reversed.');
   await expect(page.locator('table.details')).toContainText('E2E: entered by mistake');
   await expect(page.getByRole('button', { name: 'Reverse', exact: true })).toHaveCount(0);
   await screen(page, 'panel2-operation-reversed');

@@ -114,7 +114,20 @@ pub fn router_with(state: AppState, hsts: bool) -> Router {
         .leptos_routes_with_context(&state, routes, panel_context, move || {
             shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // The 404 page is the panel's own (its frame asks the backend who is signed in).
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            {
+                let backend = backend.clone();
+                move || provide_context(backend.clone())
+            },
+            shell,
+        ))
+        // Server functions' errors with their real status (401/403/404/422…), not Leptos' 500;
+        // inside the audit layer, which then sees the 403.
+        .layer(axum::middleware::from_fn(http::error::server_fn_status))
         // A 403 from the authorization gate goes into the audit log (with the client address).
         .layer(axum::middleware::from_fn_with_state(
             backend.clone(),

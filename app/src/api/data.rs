@@ -25,7 +25,7 @@ pub async fn list_fx(#[server(default)] filter: FxFilter) -> Result<Page<FxRateV
 pub async fn import_bins(csv: String, replace: Option<String>) -> Result<ImportReport, AppError> {
     let (b, p) = super::ctx::principal().await?;
     let r = data::import_bins(&b, &p, &csv, replace.is_some_and(|v| !v.is_empty())).await?;
-    leptos_axum::redirect("/data");
+    leptos_axum::redirect("/data?done=bins-imported");
     Ok(r)
 }
 
@@ -33,7 +33,7 @@ pub async fn import_bins(csv: String, replace: Option<String>) -> Result<ImportR
 pub async fn import_fx(csv: String) -> Result<ImportReport, AppError> {
     let (b, p) = super::ctx::principal().await?;
     let r = data::import_fx(&b, &p, &csv).await?;
-    leptos_axum::redirect("/data");
+    leptos_axum::redirect("/data?done=fx-imported");
     Ok(r)
 }
 

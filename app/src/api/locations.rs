@@ -112,7 +112,7 @@ pub async fn create_location(
         tenant_id,
     };
     let loc = locations::create(&b, &p, &input).await?;
-    leptos_axum::redirect(&format!("/locations/{}", loc.id));
+    leptos_axum::redirect(&format!("/locations/{}?done=location-created", loc.id));
     Ok(loc)
 }
 
@@ -150,7 +150,7 @@ pub async fn update_location(
         tenant_id,
     };
     let loc = locations::update(&b, &p, &id, &input).await?;
-    leptos_axum::redirect(&format!("/locations/{}", loc.id));
+    leptos_axum::redirect(&format!("/locations/{}?done=location-updated", loc.id));
     Ok(loc)
 }
 
@@ -158,7 +158,7 @@ pub async fn update_location(
 pub async fn delete_location(id: String) -> Result<(), AppError> {
     let (b, p) = super::ctx::principal().await?;
     locations::delete(&b, &p, &id).await?;
-    leptos_axum::redirect("/locations");
+    leptos_axum::redirect("/locations?done=location-deleted");
     Ok(())
 }
 
@@ -166,7 +166,7 @@ pub async fn delete_location(id: String) -> Result<(), AppError> {
 pub async fn add_terminal(location_id: String, serial_number: String) -> Result<(), AppError> {
     let (b, p) = super::ctx::principal().await?;
     terminals::add_to_location(&b, &p, &location_id, &serial_number).await?;
-    leptos_axum::redirect(&format!("/locations/{location_id}"));
+    leptos_axum::redirect(&format!("/locations/{location_id}?done=terminal-added"));
     Ok(())
 }
 
@@ -186,7 +186,7 @@ pub async fn issue_pairing_code(serial_number: String) -> Result<IssuedCode, App
 pub async fn unpair_terminal(location_id: String, serial_number: String) -> Result<(), AppError> {
     let (b, p) = super::ctx::principal().await?;
     terminals::unpair(&b, &p, &serial_number).await?;
-    leptos_axum::redirect(&format!("/locations/{location_id}"));
+    leptos_axum::redirect(&format!("/locations/{location_id}?done=terminal-unpaired"));
     Ok(())
 }
 
@@ -201,7 +201,7 @@ pub async fn move_terminal(
     let (b, p) = super::ctx::principal().await?;
     let to = to.as_deref().map(str::trim).filter(|s| !s.is_empty());
     terminals::move_to(&b, &p, &serial_number, to).await?;
-    leptos_axum::redirect(&format!("/locations/{location_id}"));
+    leptos_axum::redirect(&format!("/locations/{location_id}?done=terminal-moved"));
     Ok(())
 }
 
@@ -209,6 +209,6 @@ pub async fn move_terminal(
 pub async fn delete_terminal(location_id: String, serial_number: String) -> Result<(), AppError> {
     let (b, p) = super::ctx::principal().await?;
     terminals::delete(&b, &p, &serial_number).await?;
-    leptos_axum::redirect(&format!("/locations/{location_id}"));
+    leptos_axum::redirect(&format!("/locations/{location_id}?done=terminal-deleted"));
     Ok(())
 }

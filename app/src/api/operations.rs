@@ -42,5 +42,17 @@ pub async fn reverse_operation(
     reason: Option<String>,
 ) -> Result<OperationView, AppError> {
     let (b, p) = super::ctx::principal().await?;
+    // The panel asks why (the REST API leaves it optional for integrations): a reversal gives a
+    // visit back and voids or refunds money, and the audit trail should say why.
+    if reason
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        return Err(AppError::Validation(vec![
+            access_core::model::FieldError::new("reason", "Say why the entry is reversed."),
+        ]));
+    }
     Ok(backend::service::operations::reverse(&b, &p, &id, reason).await?)
 }

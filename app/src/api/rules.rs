@@ -43,7 +43,7 @@ pub async fn save_ruleset(id: Option<String>, f: FormMap) -> Result<RulesetDetai
         Some(id) => rulesets::update(&b, &p, &id, &draft).await?,
         None => rulesets::create(&b, &p, &draft).await?,
     };
-    leptos_axum::redirect(&format!("/rules/{}", saved.summary.id));
+    leptos_axum::redirect(&format!("/rules/{}?done=rule-saved", saved.summary.id));
     Ok(saved)
 }
 
@@ -51,6 +51,6 @@ pub async fn save_ruleset(id: Option<String>, f: FormMap) -> Result<RulesetDetai
 pub async fn delete_ruleset(id: String) -> Result<(), AppError> {
     let (b, p) = super::ctx::principal().await?;
     rulesets::delete(&b, &p, &id).await?;
-    leptos_axum::redirect("/rules");
+    leptos_axum::redirect("/rules?done=rule-deleted");
     Ok(())
 }

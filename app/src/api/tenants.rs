@@ -30,7 +30,10 @@ pub async fn create_organisation(
         icas: split_icas(&icas),
     };
     let org = backend::service::tenants::create(&b, &p, &input).await?;
-    leptos_axum::redirect(&format!("/organisations/{}", org.id));
+    leptos_axum::redirect(&format!(
+        "/organisations/{}?done=organisation-created",
+        org.id
+    ));
     Ok(org)
 }
 

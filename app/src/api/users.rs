@@ -41,7 +41,7 @@ pub async fn create_user(
         password,
     };
     let user = backend::service::users::create(&b, &p, &input).await?;
-    leptos_axum::redirect("/users");
+    leptos_axum::redirect("/users?done=user-created");
     Ok(user)
 }
 
@@ -65,7 +65,7 @@ pub async fn update_user(
         password,
     };
     let user = backend::service::users::update(&b, &p, &id, &input).await?;
-    leptos_axum::redirect("/users");
+    leptos_axum::redirect("/users?done=user-updated");
     Ok(user)
 }
 
@@ -73,7 +73,7 @@ pub async fn update_user(
 pub async fn delete_user(id: String) -> Result<(), AppError> {
     let (b, p) = super::ctx::principal().await?;
     backend::service::users::delete(&b, &p, &id).await?;
-    leptos_axum::redirect("/users");
+    leptos_axum::redirect("/users?done=user-deleted");
     Ok(())
 }
 

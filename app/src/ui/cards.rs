@@ -110,7 +110,7 @@ pub fn CardsPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -222,6 +222,7 @@ pub fn CardDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let unenrol = ServerAction::<UnenrolCard>::new();
+    super::feedback::toast_on_ok(unenrol.value(), "Card unenrolled.");
     let card = Resource::new(
         move || (id(), unenrol.version().get()),
         |(id, _)| get_card(id),
@@ -336,7 +337,7 @@ pub fn CardDetailPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Suspense>

@@ -120,7 +120,7 @@ pub fn Dashboard() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => super::status::error_page(e),
                     }
                 })}
             </Transition>

@@ -29,6 +29,7 @@ pub fn DataPage() -> impl IntoView {
     let import_bins = ServerAction::<ImportBins>::new();
     let import_fx = ServerAction::<ImportFx>::new();
     let update_fx = ServerAction::<UpdateFx>::new();
+    super::feedback::toast_on_ok(update_fx.value(), "FX rate saved.");
     let bins = Resource::new(
         move || (bin_filter.get(), import_bins.version().get()),
         |(f, _)| list_bins(f),
@@ -84,7 +85,7 @@ pub fn DataPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -149,7 +150,7 @@ pub fn DataPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>

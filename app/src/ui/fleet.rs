@@ -179,7 +179,7 @@ pub fn FleetPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -343,7 +343,7 @@ pub fn FleetTerminalPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>

@@ -156,7 +156,7 @@ pub fn Analytics(id: String) -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => super::status::error_page(e),
                     }
                 })}
             </Transition>
@@ -225,7 +225,7 @@ pub fn Collections(id: String) -> impl IntoView {
                             </table>
                         }
                         .into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => super::status::error_page(e),
                     }
                 })}
             </Transition>
@@ -442,7 +442,7 @@ pub fn InventoryPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>

@@ -3,13 +3,13 @@
 //! or unassign, delete).
 
 use super::common::{action_error, all_errors, field_error, fmt_ms, form_error};
+use super::feedback::ConfirmButton;
 use super::try_card::LocationTryCard;
 use crate::api::locations::{
     get_location, list_locations, list_services, list_terminals, list_time_zones,
     location_occupancy, AddTerminal, CreateLocation, DeleteLocation, DeleteTerminal,
     IssuePairingCode, MoveTerminal, UnpairTerminal, UpdateLocation,
 };
-use crate::api::session::get_me;
 use access_core::model::{
     authz::allowed, AppError, Capability, LocationFilter, LocationInput, LocationView,
     SERVICE_CODES,
@@ -61,17 +61,16 @@ fn page_href(f: &LocationFilter, page: u64) -> String {
 }
 
 /// Whether the signed-in user has `cap` (only hides what the server would refuse anyway).
-/// Asked once the page is live in the browser, so the server's HTML never waits on it.
+/// Decided from the frame's `me` (already loaded with the page) once the page is live in the
+/// browser, so the server's HTML never waits on it and hydration sees the same markup; every
+/// such signal settles together, and the frame then marks `<body data-caps="ready">`.
 pub(crate) fn can(cap: Capability) -> Signal<bool> {
-    let allowed_now = RwSignal::new(false);
-    Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
-            if let Ok(Some(me)) = get_me().await {
-                allowed_now.set(allowed(me.role, cap).is_some());
-            }
-        });
-    });
-    allowed_now.into()
+    let me = super::layout::use_me();
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    Signal::derive(move || {
+        live.get() && matches!(me.get(), Some(Ok(Some(m))) if allowed(m.role, cap).is_some())
+    })
 }
 
 /// The text of a named field of the submitted form (browser only).
@@ -147,7 +146,7 @@ pub fn LocationsPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -389,7 +388,7 @@ pub fn EditLocationPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Suspense>
@@ -466,6 +465,7 @@ pub fn LocationDetailsPage() -> impl IntoView {
                     Ok(l) => {
                         let lid = l.id.clone();
                         let (lid_add, lid_del) = (l.id.clone(), l.id.clone());
+                        let lname = l.name.clone();
                         let edit_href = format!("/locations/{}/edit", l.id);
                         view! {
                             <div class="page-head">
@@ -512,7 +512,7 @@ pub fn LocationDetailsPage() -> impl IntoView {
                             {all_errors(action_error(move_t.value()))}
                             <TerminalTable lid=lid.clone() terminals manage code unpair del_t move_t/>
                             {move || {
-                                let (lid_add, lid_del) = (lid_add.clone(), lid_del.clone());
+                                let (lid_add, lid_del, lname) = (lid_add.clone(), lid_del.clone(), lname.clone());
                                 manage.get().then(move || view! {
                                     <h3>"Add a new terminal"</h3>
                                     <ActionForm action=add attr:class="form inline-form">
@@ -525,14 +525,16 @@ pub fn LocationDetailsPage() -> impl IntoView {
                                     <ActionForm action=del attr:class="danger-zone">
                                         <input type="hidden" name="id" value=lid_del/>
                                         {form_error(action_error(del.value()))}
-                                        <button type="submit" class="danger">"Delete location"</button>
+                                        <ConfirmButton label="Delete location" confirm="Yes, delete the location"
+                                            title=format!("Delete the location {lname}?")
+                                            consequence="Its terminals can no longer grant entries here and it leaves every rule's scope; past operations keep their record. This cannot be undone."/>
                                     </ActionForm>
                                 })
                             }}
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Suspense>
@@ -591,6 +593,7 @@ fn TerminalTable(
                                                     <td class="row-actions">
                                                         {move || {
                                                             let (s1, s2, s3) = (s1.clone(), s2.clone(), s3.clone());
+                                                            let s3b = s3.clone();
                                                             let (l2, l3) = (l2.clone(), l3.clone());
                                                             let (s4a, s4b, label) = (s4.clone(), s4.clone(), format!("Move {s4} to"));
                                                             let (l4a, l4b, here) = (l4.clone(), l4.clone(), l4.clone());
@@ -601,13 +604,15 @@ fn TerminalTable(
                                                                         <button type="submit">"Get pairing code"</button>
                                                                     </ActionForm>
                                                                 })}
-                                                                {paired.then(|| view! {
+                                                                {paired.then(|| { let s2b = s2.clone(); view! {
                                                                     <ActionForm action=unpair attr:class="inline">
                                                                         <input type="hidden" name="location_id" value=l2/>
-                                                                        <input type="hidden" name="serial_number" value=s2/>
-                                                                        <button type="submit">"Unpair"</button>
+                                                                        <input type="hidden" name="serial_number" value=s2.clone()/>
+                                                                        <ConfirmButton label="Unpair" confirm="Yes, unpair"
+                                                                            title=format!("Unpair the terminal {s2b}?")
+                                                                            consequence="The device loses its credentials at once and cannot grant entries until it is paired again with a new code."/>
                                                                     </ActionForm>
-                                                                })}
+                                                                }})}
                                                                 <ActionForm action=move_t attr:class="inline move-terminal">
                                                                     <input type="hidden" name="location_id" value=l4a/>
                                                                     <input type="hidden" name="serial_number" value=s4a/>
@@ -635,8 +640,10 @@ fn TerminalTable(
                                                                 </ActionForm>
                                                                 <ActionForm action=del_t attr:class="inline">
                                                                     <input type="hidden" name="location_id" value=l3/>
-                                                                    <input type="hidden" name="serial_number" value=s3/>
-                                                                    <button type="submit" class="danger">"Delete"</button>
+                                                                    <input type="hidden" name="serial_number" value=s3.clone()/>
+                                                                    <ConfirmButton label="Delete" confirm="Yes, delete the terminal"
+                                                                        title=format!("Delete the terminal {s3b}?")
+                                                                        consequence="It leaves this location and can no longer be paired; its past operations stay. This cannot be undone."/>
                                                                 </ActionForm>
                                                             })
                                                         }}

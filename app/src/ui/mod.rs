@@ -8,6 +8,7 @@ mod consent;
 mod dashboard;
 mod data;
 mod export;
+mod feedback;
 mod fleet;
 mod fleet_more;
 mod layout;
@@ -17,15 +18,22 @@ mod operations;
 mod password;
 mod pos_messages;
 mod rules;
+mod status;
 mod tenants;
 mod terms;
 mod try_card;
 mod users;
 
+use access_core::model::Capability;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
+use locations::{EditLocationPage, NewLocationPage};
+use rules::{EditRulePage, NewRulePage};
+use status::RequireCap;
+use tenants::NewOrganisationPage;
+use users::NewUserPage;
 
 pub const OUTPUT_NAME: &str = "access-control";
 
@@ -90,37 +98,39 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
         <Title text="Access Control"/>
         <Router>
-            <Routes fallback=|| view! { <main class="page"><h1>"Not found"</h1></main> }>
+            // Detail and form pages render completely before answering (`SsrMode::Async`), so an
+            // unknown id answers 404 and a form the role may not use 403 (status::set_status).
+            <Routes fallback=layout::NotFoundShell>
                 <Route path=path!("/login") view=login::LoginPage/>
                 <Route path=path!("/password") view=password::PasswordPage/>
                 <ParentRoute path=path!("") view=layout::Shell>
                     <Route path=path!("") view=dashboard::Dashboard/>
                     <Route path=path!("users") view=users::UsersPage/>
-                    <Route path=path!("users/new") view=users::NewUserPage/>
-                    <Route path=path!("users/:id") view=users::EditUserPage/>
+                    <Route path=path!("users/new") ssr=SsrMode::Async view=|| view! { <RequireCap cap=Capability::UsersManage><NewUserPage/></RequireCap> }/>
+                    <Route path=path!("users/:id") view=users::EditUserPage ssr=SsrMode::Async/>
                     <Route path=path!("organisations") view=tenants::OrganisationsPage/>
-                    <Route path=path!("organisations/new") view=tenants::NewOrganisationPage/>
-                    <Route path=path!("organisations/:id") view=tenants::OrganisationPage/>
+                    <Route path=path!("organisations/new") ssr=SsrMode::Async view=|| view! { <RequireCap cap=Capability::UsersManage><NewOrganisationPage/></RequireCap> }/>
+                    <Route path=path!("organisations/:id") view=tenants::OrganisationPage ssr=SsrMode::Async/>
                     <Route path=path!("rules") view=rules::RulesPage/>
-                    <Route path=path!("rules/new") view=rules::NewRulePage/>
-                    <Route path=path!("rules/:id") view=rules::RuleDetailsPage/>
-                    <Route path=path!("rules/:id/edit") view=rules::EditRulePage/>
+                    <Route path=path!("rules/new") ssr=SsrMode::Async view=|| view! { <RequireCap cap=Capability::RulesetsManage><NewRulePage/></RequireCap> }/>
+                    <Route path=path!("rules/:id") view=rules::RuleDetailsPage ssr=SsrMode::Async/>
+                    <Route path=path!("rules/:id/edit") ssr=SsrMode::Async view=|| view! { <RequireCap cap=Capability::RulesetsManage><EditRulePage/></RequireCap> }/>
                     <Route path=path!("locations") view=locations::LocationsPage/>
-                    <Route path=path!("locations/new") view=locations::NewLocationPage/>
-                    <Route path=path!("locations/:id") view=locations::LocationDetailsPage/>
-                    <Route path=path!("locations/:id/edit") view=locations::EditLocationPage/>
+                    <Route path=path!("locations/new") ssr=SsrMode::Async view=|| view! { <RequireCap cap=Capability::LocationsManage><NewLocationPage/></RequireCap> }/>
+                    <Route path=path!("locations/:id") view=locations::LocationDetailsPage ssr=SsrMode::Async/>
+                    <Route path=path!("locations/:id/edit") ssr=SsrMode::Async view=|| view! { <RequireCap cap=Capability::LocationsManage><EditLocationPage/></RequireCap> }/>
                     <Route path=path!("operations") view=operations::OperationsPage/>
-                    <Route path=path!("operations/:id") view=operations::OperationDetailPage/>
-                    <Route path=path!("operations/:id/rule") view=operations::OperationRulePage/>
-                    <Route path=path!("operations/:id/transactions") view=operations::OperationTransactionsPage/>
+                    <Route path=path!("operations/:id") view=operations::OperationDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("operations/:id/rule") view=operations::OperationRulePage ssr=SsrMode::Async/>
+                    <Route path=path!("operations/:id/transactions") view=operations::OperationTransactionsPage ssr=SsrMode::Async/>
                     <Route path=path!("cards") view=cards::CardsPage/>
-                    <Route path=path!("cards/:id") view=cards::CardDetailPage/>
+                    <Route path=path!("cards/:id") view=cards::CardDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("terms") view=terms::TermsPage/>
                     <Route path=path!("data") view=data::DataPage/>
                     <Route path=path!("consent") view=consent::ConsentPage/>
                     <Route path=path!("fleet") view=fleet::FleetPage/>
                     <Route path=path!("fleet/inventory") view=fleet_more::InventoryPage/>
-                    <Route path=path!("fleet/:id") view=fleet::FleetTerminalPage/>
+                    <Route path=path!("fleet/:id") view=fleet::FleetTerminalPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=audit::AuditPage/>
                     <Route path=path!("pos-messages") view=pos_messages::PosMessagesPage/>
                 </ParentRoute>

@@ -5,14 +5,16 @@
 //! (`/api/panel/operations/events`, SSE) and refetches the current page when operations change,
 //! so new entries appear without a reload.
 
-use super::common::{action_error, fmt_ms, form_error};
+use super::common::{action_error, field_error, fmt_ms, form_error, LocalTime};
 use super::export::{ExportLink, ExportProgress, ExportStatus};
+use super::feedback::{toast_on_ok, ConfirmButton};
 use crate::api::operations::{
     get_operation, list_operations, operation_locations, operation_rule, operation_transactions,
     ReverseOperation,
 };
 use access_core::model::{
-    currency_digits, fmt_minor, OperationFilter, OperationView, OPERATION_STATUSES, OPERATION_TYPES,
+    currency_digits, fmt_minor, result_in_words, OperationFilter, OperationView,
+    OPERATION_STATUSES, OPERATION_TYPES,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -227,17 +229,24 @@ pub fn OperationsPage() -> impl IntoView {
                     Ok(page) => {
                         let f = filter.get_untracked();
                         let pages = page.pages();
+                        let empty = page.items.is_empty();
+                        // A chosen zone (or a location's own) is the server's; otherwise times
+                        // read in the viewer's zone.
+                        let zone_chosen = f.tz.is_some() || f.location_id.is_some();
+                        // The zone only changes how times read; it filters nothing.
+                        let filtered = !OperationFilter { tz: None, page: None, ..f.clone() }.query_string().is_empty();
                         view! {
                             <table class="grid ops">
                                 <thead>
                                     <tr>
-                                        <th>"Date"</th><th>"Status"</th><th>"Type"</th><th>"Masked PAN"</th>
+                                        <th>"Date"</th><th>"Result"</th><th>"Type"</th><th>"Masked PAN"</th>
                                         <th>"Location"</th><th>"Service"</th><th>"Country"</th><th>"Terminal"</th>
                                         <th>"ICA"</th><th>"Guests"</th><th>"Paid"</th><th>"Amount"</th>
                                     </tr>
                                 </thead>
-                                <tbody>{page.items.into_iter().map(op_row).collect_view()}</tbody>
+                                <tbody>{page.items.into_iter().map(|o| op_row(o, zone_chosen)).collect_view()}</tbody>
                             </table>
+                            {empty.then(|| super::common::empty_state("operations", filtered, "/operations"))}
                             <p class="pager">
                                 {format!("{} operations · page {} of {} ", page.total, page.page, pages)}
                                 {(page.page > 1).then(|| view! { <A href=page_href(&f, page.page - 1)>"Previous"</A> })}
@@ -247,7 +256,7 @@ pub fn OperationsPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -282,19 +291,25 @@ fn ExportLinks(filter: Memo<OperationFilter>) -> impl IntoView {
     }
 }
 
-fn op_row(o: OperationView) -> impl IntoView {
+fn op_row(o: OperationView, zone_chosen: bool) -> impl IntoView {
     let guests =
         o.free_adult_guests + o.paid_adult_guests + o.free_child_guests + o.paid_child_guests;
     let status_class = format!("status status-{}", o.status.to_lowercase());
     let paid = amounts(&o);
-    let when = o
-        .occurred_local
-        .clone()
-        .unwrap_or_else(|| fmt_ms(o.occurred_at));
+    let when = match (&o.occurred_local, zone_chosen) {
+        (Some(local), true) => {
+            view! { <span title=fmt_ms(o.occurred_at)>{local.clone()}</span> }.into_any()
+        }
+        _ => view! { <LocalTime ms=o.occurred_at/> }.into_any(),
+    };
     view! {
         <tr data-op-id=o.id.clone()>
-            <td><A href=format!("/operations/{}", o.id)>{when}</A></td>
-            <td><span class=status_class>{o.status.clone()}</span></td>
+            <td class="when"><A href=format!("/operations/{}", o.id)>{when}</A></td>
+            <td>
+                <span class=status_class>{o.status.clone()}</span>
+                " "
+                <span class="result">{result_in_words(&o.status, o.reject_code.as_deref())}</span>
+            </td>
             <td>{o.op_type.clone()}</td>
             <td class="mono">{o.masked_pan.clone()}</td>
             <td>{o.location_name.clone().unwrap_or_default()}</td>
@@ -321,6 +336,10 @@ fn detail_rows(o: &OperationView) -> Vec<(&'static str, String)> {
     vec![
         ("Operation ID", o.id.clone()),
         ("Status", o.status.clone()),
+        (
+            "Result",
+            result_in_words(&o.status, o.reject_code.as_deref()),
+        ),
         ("Type", o.op_type.clone()),
         ("Masked PAN", o.masked_pan.clone()),
         ("Location", opt(&o.location_name)),
@@ -382,6 +401,7 @@ pub fn OperationDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reverse = ServerAction::<ReverseOperation>::new();
+    toast_on_ok(reverse.value(), "Entry reversed.");
     let detail = Resource::new(
         move || (id(), reverse.version().get()),
         |(id, _)| get_operation(id),
@@ -448,22 +468,34 @@ pub fn OperationDetailPage() -> impl IntoView {
                                     </table>
                                 }.into_any()
                             }}
-                            {d.can_reverse.then(|| view! {
-                                <ActionForm action=reverse attr:class="form reverse-form">
+                            {d.can_reverse.then(|| {
+                                let title = format!(
+                                    "Reverse the entry of card {} at {}?",
+                                    o.masked_pan,
+                                    o.location_name.clone().unwrap_or_else(|| "an unknown location".into())
+                                );
+                                let err = action_error(reverse.value());
+                                view! {
+                                <ActionForm action=reverse attr:class="reverse-form">
                                     <h2>"Reverse this entry"</h2>
-                                    {form_error(action_error(reverse.value()))}
+                                    {form_error(err)}
+                                    {field_error(err, "reason")}
                                     <input type="hidden" name="id" value=oid.clone()/>
-                                    <label for="reason">"Reason (optional)"</label>
-                                    <input id="reason" name="reason" maxlength="500"/>
                                     <div class="actions">
-                                        <button type="submit" class="danger" disabled=move || reverse.pending().get()>"Reverse"</button>
+                                        <ConfirmButton label="Reverse" confirm="Yes, reverse the entry"
+                                            title=title
+                                            consequence="The visit is given back to the card and any charge is voided or refunded through the acquirer. This cannot be undone."
+                                            disabled=Signal::derive(move || reverse.pending().get())>
+                                            <label for="reason">"Reason (required)"</label>
+                                            <input id="reason" name="reason" maxlength="500" required=true/>
+                                        </ConfirmButton>
                                     </div>
                                 </ActionForm>
-                            })}
+                            }})}
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -489,7 +521,7 @@ pub fn OperationRulePage() -> impl IntoView {
                         <pre class="rule-json">{r.json}</pre>
                     }
                         .into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Suspense>
@@ -530,7 +562,7 @@ pub fn OperationTransactionsPage() -> impl IntoView {
                         </table>
                     }
                         .into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Suspense>

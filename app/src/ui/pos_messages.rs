@@ -20,6 +20,8 @@ pub fn PosMessagesPage() -> impl IntoView {
     let lang = Memo::new(move |_| get("lang").unwrap_or_else(|| "en".to_owned()));
     let update = ServerAction::<UpdatePosMessage>::new();
     let reset = ServerAction::<ResetPosMessage>::new();
+    super::feedback::toast_on_ok(update.value(), "Message saved.");
+    super::feedback::toast_on_ok(reset.value(), "Message reset to the default.");
     let rows = Resource::new(
         move || (lang.get(), update.version().get(), reset.version().get()),
         |(l, ..)| list_pos_messages(PosMessageFilter { language: Some(l) }),
@@ -108,7 +110,7 @@ pub fn PosMessagesPage() -> impl IntoView {
                             }).collect_view()}</tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -142,7 +144,7 @@ pub fn PosMessagesPage() -> impl IntoView {
                             <p class="terminal-screen">{p.message}</p>
                         </div>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>

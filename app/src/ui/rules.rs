@@ -2,6 +2,7 @@
 //! history), and the full "Adding a new rule" form (edit = a new version).
 
 use super::common::{action_error, fmt_ms, form_error};
+use super::feedback::ConfirmButton;
 use super::locations::{can, form_field, urlencode};
 use super::try_card::RuleTryCard;
 use crate::api::rules::{get_ruleset, list_rulesets, rule_locations, DeleteRuleset, SaveRuleset};
@@ -109,7 +110,7 @@ pub fn RulesPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -147,6 +148,7 @@ pub fn RuleDetailsPage() -> impl IntoView {
                         let d = r.draft.clone();
                         let json = serde_json::to_string_pretty(&d).unwrap_or_default();
                         let (edit, rid) = (format!("/rules/{}/edit", s.id), s.id.clone());
+                        let rname = s.name.clone();
                         view! {
                             <div class="page-head">
                                 <h1>{s.name.clone()}</h1>
@@ -183,19 +185,21 @@ pub fn RuleDetailsPage() -> impl IntoView {
                             </table>
                             <RuleTryCard scope=d.locations.clone() services=d.services.clone()/>
                             {move || {
-                                let rid = rid.clone();
+                                let (rid, rname) = (rid.clone(), rname.clone());
                                 manage.get().then(move || view! {
                                     <ActionForm action=del attr:class="danger-zone">
                                         <input type="hidden" name="id" value=rid/>
                                         {form_error(action_error(del.value()))}
-                                        <button type="submit" class="danger">"Delete rule"</button>
+                                        <ConfirmButton label="Delete rule" confirm="Yes, delete the rule"
+                                            title=format!("Delete the rule {rname}?")
+                                            consequence="Entries stop being granted by it at once; operations it decided keep their record of it. This cannot be undone."/>
                                     </ActionForm>
                                 })
                             }}
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Suspense>
@@ -452,7 +456,7 @@ pub fn EditRulePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rule.await {
                     Ok(r) => view! { <RuleForm id=Some(r.summary.id.clone()) values=form_from_draft(&r.draft)/> }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Suspense>

@@ -39,7 +39,7 @@ pub fn OrganisationsPage() -> impl IntoView {
                         </table>
                     }
                         .into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -116,6 +116,10 @@ pub fn OrganisationPage() -> impl IntoView {
     let set_active = ServerAction::<SetOrganisationActive>::new();
     let assign = ServerAction::<AssignLocation>::new();
     let unassign = ServerAction::<UnassignLocation>::new();
+    super::feedback::toast_on_ok(update.value(), "Organisation saved.");
+    super::feedback::toast_on_ok(set_active.value(), "Organisation status changed.");
+    super::feedback::toast_on_ok(assign.value(), "Location assigned.");
+    super::feedback::toast_on_ok(unassign.value(), "Location unassigned.");
     // Every change shows the organisation as it now is.
     Effect::new(move |_| {
         // Read all three (no `||` short-circuit), so the effect tracks every action.
@@ -226,7 +230,7 @@ pub fn OrganisationPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Suspense>

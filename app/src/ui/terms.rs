@@ -118,7 +118,7 @@ pub fn TermsPage() -> impl IntoView {
                         </table>
                     }
                         .into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>

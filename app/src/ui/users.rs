@@ -1,4 +1,5 @@
 use super::common::{action_error, field_error, fmt_ms, form_error};
+use super::feedback::{toast_on_ok, ConfirmButton};
 use super::locations::can;
 use crate::api::users::{
     get_user, list_tenants, list_users, CreateUser, DeleteUser, ResetUserPassword, SetUserDisabled,
@@ -84,6 +85,8 @@ pub fn UsersPage() -> impl IntoView {
                     Ok(page) => {
                         let f = filter.get_untracked();
                         let pages = page.pages();
+                        let empty = page.items.is_empty();
+                        let filtered = f.first_name.is_some() || f.last_name.is_some() || f.email.is_some();
                         view! {
                             <table class="grid">
                                 <thead>
@@ -93,6 +96,7 @@ pub fn UsersPage() -> impl IntoView {
                                     {page.items.into_iter().map(user_row).collect_view()}
                                 </tbody>
                             </table>
+                            {empty.then(|| super::common::empty_state("users", filtered, "/users"))}
                             <p class="pager">
                                 {format!("{} users · page {} of {} ", page.total, page.page, pages)}
                                 {(page.page > 1).then(|| view! { <A href=page_href(&f, page.page - 1)>"Previous"</A> })}
@@ -102,7 +106,7 @@ pub fn UsersPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Transition>
@@ -238,6 +242,8 @@ pub fn EditUserPage() -> impl IntoView {
     let reset = ServerAction::<ResetUserPassword>::new();
     let unlock = ServerAction::<UnlockUser>::new();
     let manage = can(Capability::UsersManage);
+    toast_on_ok(set_disabled.value(), "Account status changed.");
+    toast_on_ok(unlock.value(), "Sign-in unlocked.");
     // After a disable/enable or an unlock the page shows the new status.
     Effect::new(move |_| {
         if let Some(Ok(_)) = set_disabled.value().get() {
@@ -263,6 +269,8 @@ pub fn EditUserPage() -> impl IntoView {
                         let disabled = u.disabled;
                         let locked = u.locked_until;
                         let uid5 = u.id.clone();
+                        let full_name = format!("{} {}", u.first_name, u.last_name);
+                        let email = u.email.clone();
                         let status = status_label(&u);
                         let last = u.last_sign_in_at.map(fmt_ms).unwrap_or_else(|| "never".into());
                         view! {
@@ -282,6 +290,7 @@ pub fn EditUserPage() -> impl IntoView {
                             {move || {
                                 let (uid2, uid3, uid4, uid5) =
                                     (uid2.clone(), uid3.clone(), uid4.clone(), uid5.clone());
+                                let (name, email) = (full_name.clone(), email.clone());
                                 manage.get().then(move || view! {
                                 <section class="form" aria-label="Account">
                                     <h2>"Account"</h2>
@@ -318,14 +327,16 @@ pub fn EditUserPage() -> impl IntoView {
                                 <ActionForm action=delete attr:class="danger-zone">
                                     <input type="hidden" name="id" value=uid2/>
                                     {form_error(action_error(delete.value()))}
-                                    <button type="submit" class="danger">"Delete user"</button>
+                                    <ConfirmButton label="Delete user" confirm="Yes, delete the user"
+                                        title=format!("Delete the user {name}?")
+                                        consequence=format!("{email} can no longer sign in and disappears from the user list; what they did stays in the audit log. This cannot be undone.")/>
                                 </ActionForm>
                                 })
                             }}
                         }
                             .into_any()
                     }
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::status::error_page(e),
                 }
             })}
         </Suspense>

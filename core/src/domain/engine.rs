@@ -299,6 +299,23 @@ impl RejectCode {
         }
     }
 
+    /// The reason in a few words for the panel's operators ("Rejected — no rule for this
+    /// location"); [`RejectCode::message`] is what the cardholder reads on the terminal.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            RejectCode::CardAsiFailed => "card status check failed",
+            RejectCode::CardAuthInsufficientFunds => "insufficient funds",
+            RejectCode::CardAmountAuthFailed => "amount authorization failed",
+            RejectCode::LimitExceeded => "visit limit reached",
+            RejectCode::UnmetRequirements => "rule requirements not met",
+            RejectCode::TemporarilyBlocked => "card busy with an unfinished entry",
+            RejectCode::MissingAccessRules => "no rule for this location",
+            RejectCode::UnknownDevice => "terminal not assigned to a location",
+            RejectCode::CooldownActive => "used here a short while ago",
+            RejectCode::LocationFull => "location full",
+        }
+    }
+
     /// Parses a wire code (also the seed's misspelling `TEMPORARILT_BLOCKED`).
     pub fn parse(s: &str) -> Option<RejectCode> {
         if s == "TEMPORARILT_BLOCKED" {

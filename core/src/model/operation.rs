@@ -32,6 +32,26 @@ pub const OPERATION_STATUSES: [&str; 5] =
     ["PENDING", "COMPLETED", "REJECTED", "EXPIRED", "REVERSED"];
 pub const OPERATION_TYPES: [&str; 2] = ["ONLINE", "OFFLINE"];
 
+/// An operation's outcome in words for the panel: the status, and for a rejection its reason
+/// ("Rejected — no rule for this location"). An unknown code is shown as it came.
+pub fn result_in_words(status: &str, reject_code: Option<&str>) -> String {
+    use crate::domain::RejectCode;
+    match status {
+        "REJECTED" => match reject_code {
+            Some(code) => match RejectCode::parse(code) {
+                Some(c) => format!("Rejected — {}", c.reason()),
+                None => format!("Rejected — {code}"),
+            },
+            None => "Rejected".to_owned(),
+        },
+        "COMPLETED" => "Granted".to_owned(),
+        "PENDING" => "Waiting for the terminal".to_owned(),
+        "EXPIRED" => "Not confirmed in time".to_owned(),
+        "REVERSED" => "Granted, then reversed".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 impl OperationFilter {
     /// The filters (not the paging) as `key=value` pairs, for links that keep them.
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
@@ -315,5 +335,29 @@ mod tests {
         };
         assert_eq!(f.query_string(), "masked_pan=%2A%2A%201&bin=543210");
         assert_eq!(day_start_ms("1970-01-02"), Some(86_400_000));
+    }
+}
+
+#[cfg(test)]
+mod result_tests {
+    use super::result_in_words;
+    use crate::domain::RejectCode;
+
+    #[test]
+    fn every_reject_code_has_words_and_statuses_read_plainly() {
+        assert_eq!(
+            result_in_words("REJECTED", Some("MISSING_ACCESS_RULES")),
+            "Rejected — no rule for this location"
+        );
+        for c in RejectCode::ALL {
+            let words = result_in_words("REJECTED", Some(c.as_str()));
+            assert!(!words.contains('_'), "{words}");
+        }
+        assert_eq!(
+            result_in_words("REJECTED", Some("NEW_CODE")),
+            "Rejected — NEW_CODE"
+        );
+        assert_eq!(result_in_words("COMPLETED", None), "Granted");
+        assert_eq!(result_in_words("REVERSED", None), "Granted, then reversed");
     }
 }

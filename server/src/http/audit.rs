@@ -2,9 +2,9 @@
 //! notes each refusal while a request runs; when the answer is indeed 403, one `authz.denied`
 //! entry is recorded with the user, the role, the capability asked for, the method and path
 //! (no query string: it may carry filters with card data) and the client address. The panel's
-//! server functions (`/api/fn/…`) answer every error with one status (Leptos), so there a failed
-//! call with a noted refusal counts; a refusal that was only a probe ("may this user also
-//! reverse?") inside a call that succeeded is no failure.
+//! server functions (`/api/fn/…`) answer with the same statuses ([`super::error::server_fn_status`]),
+//! so one test serves both; a refusal that was only a probe ("may this user also reverse?")
+//! inside a call that succeeded is no failure.
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -22,9 +22,7 @@ pub async fn record_denials(
     let path = req.uri().path().to_owned();
     let (resp, denials) = audit::collect_denials(next.run(req)).await;
     let status = resp.status();
-    let refused =
-        status == StatusCode::FORBIDDEN || (path.starts_with("/api/fn/") && !status.is_success());
-    if refused {
+    if status == StatusCode::FORBIDDEN {
         if let Some(d) = denials.first() {
             audit::record(
                 &b.db,

@@ -65,6 +65,48 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The panel's server functions (`/api/fn/…`) with the same statuses as the REST API: Leptos
+/// answers every error of a server function with 500 (and a `serverfnerror` header), which made
+/// a wrong password or a refusal look like a crash. Here that answer's body (the `AppError`, as
+/// the browser decodes it) gets its real status; the body stays as it is so the panel still reads
+/// the field errors. One difference from REST: a server function's arguments are typed by the
+/// function itself (a decoding failure is a `Transport` error, 400), so a `Validation` error is
+/// always well-formed input breaking a rule, 422.
+pub async fn server_fn_status(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    const ERROR_HEADER: &str = "serverfnerror";
+    let is_fn = req.uri().path().starts_with("/api/fn/");
+    let resp = next.run(req).await;
+    if !is_fn
+        || resp.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !resp.headers().contains_key(ERROR_HEADER)
+    {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    // An encoded AppError is a few hundred bytes; a bigger body is no AppError, left at 500.
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = match e {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ref other => status_of(other),
+        };
+        if let AppError::TooManyRequests { retry_after_secs }
+        | AppError::AccountLocked { retry_after_secs }
+        | AppError::Busy { retry_after_secs } = e
+        {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                parts.headers.insert(header::RETRY_AFTER, v);
+            }
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// For handlers whose documented schema states everything it can: a service's validation
 /// failure then means the request matched the schema but broke a rule the schema cannot
 /// express (a Luhn check digit, a CSV row, an unknown reference), which is 422, not 400.

@@ -22,6 +22,7 @@ mod mrs_feed;
 mod offline_policy;
 mod operations_reports;
 mod panel_admin;
+mod panel_errors;
 mod panel_fleet;
 mod pos_auth;
 mod pos_entry;

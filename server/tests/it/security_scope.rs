@@ -510,7 +510,7 @@ async fn card_data_access_exports_and_denials_are_audited() {
             .unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        assert!(!status.is_success(), "{db}: {status} {text}");
+        assert_eq!(status, StatusCode::FORBIDDEN, "{db}: {text}");
         let rows = audit_rows(&app, "authz.denied").await;
         assert_eq!(rows.len(), 2, "{db}: panel 403 ({status} {text}) audited");
         let d: Value = serde_json::from_str(rows[1].detail_json.as_deref().unwrap()).unwrap();
