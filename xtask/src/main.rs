@@ -280,7 +280,10 @@ fn bundle_stamp(input: &Path, release: bool) -> Result<String> {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
         .as_nanos();
-    Ok(format!("release={release} len={} mtime={mtime}\n", meta.len()))
+    Ok(format!(
+        "release={release} len={} mtime={mtime}\n",
+        meta.len()
+    ))
 }
 
 /// wasm-bindgen (and for a release, wasm-opt and content-hashed names) into `pkg_dir`.
@@ -361,7 +364,9 @@ fn remove_hashed(site_root: &Path, pkg_dir: &Path) -> Result<()> {
             .with_context(|| format!("cannot remove {}", hash_file.display()))?;
     }
     let prefix = format!("{OUTPUT_NAME}.");
-    for entry in fs::read_dir(pkg_dir).with_context(|| format!("cannot read {}", pkg_dir.display()))? {
+    for entry in
+        fs::read_dir(pkg_dir).with_context(|| format!("cannot read {}", pkg_dir.display()))?
+    {
         let path = entry?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let hashed = name.strip_prefix(&prefix).is_some_and(|rest| {

@@ -29,7 +29,11 @@ fn is_hashed(file: &str) -> bool {
 /// What `Cache-Control` a successful `/pkg/...` answer gets.
 pub fn cache_control(path: &str) -> Option<&'static str> {
     let file = path.strip_prefix("/pkg/")?;
-    Some(if is_hashed(file) { IMMUTABLE } else { REVALIDATE })
+    Some(if is_hashed(file) {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    })
 }
 
 pub async fn cache_headers(req: Request, next: Next) -> Response {
@@ -70,7 +74,10 @@ mod tests {
             cache_control("/pkg/access-control.0123456789ABCDEF.wasm"),
             Some(REVALIDATE)
         );
-        assert_eq!(cache_control("/pkg/x.0123456789abcdef.css"), Some(REVALIDATE));
+        assert_eq!(
+            cache_control("/pkg/x.0123456789abcdef.css"),
+            Some(REVALIDATE)
+        );
         // Not under /pkg: left to the rest of the stack.
         assert_eq!(cache_control("/favicon.svg"), None);
         assert_eq!(cache_control("/"), None);

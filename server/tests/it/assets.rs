@@ -14,7 +14,11 @@ fn release_site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let pkg = dir.path().join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
-    std::fs::write(pkg.join(format!("access-control.{HASH}.js")), "export default 1;").unwrap();
+    std::fs::write(
+        pkg.join(format!("access-control.{HASH}.js")),
+        "export default 1;",
+    )
+    .unwrap();
     std::fs::write(pkg.join(format!("access-control.{HASH}.wasm")), b"\0asm").unwrap();
     std::fs::write(pkg.join("access-control.css"), "body{}").unwrap();
     std::fs::write(
