@@ -209,9 +209,9 @@ fn is_formula(s: &str) -> bool {
 
 #[cfg(test)]
 fn csv_text(s: &str) -> String {
-    let mut out = String::new();
-    Cell::Text(s.into()).csv(&mut out);
-    out
+    let mut scratch = String::new();
+    // The cell's text is the scratch buffer or the borrowed text itself.
+    Cell::Text(s.into()).csv(&mut scratch).to_owned()
 }
 
 impl Cell<'_> {
