@@ -14,13 +14,27 @@ use std::path::Path;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
+/// The leptos options of a site. A release site (`cargo xtask site --release`) has content-hashed
+/// bundle names, listed in `<site>/hash.txt`: the pages then ask for those.
 pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder()
+    let hash_file = site_root.join("hash.txt");
+    // leptos reads the file relative to the executable's folder; an absolute path wins.
+    let hash_file = hash_file
+        .is_file()
+        .then(|| std::path::absolute(&hash_file).ok())
+        .flatten();
+    let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(site_root.display().to_string())
         .site_pkg_dir("pkg")
-        .site_addr(addr)
-        .build()
+        .site_addr(addr);
+    match hash_file {
+        Some(f) => options
+            .hash_files(true)
+            .hash_file(f.display().to_string().into())
+            .build(),
+        None => options.build(),
+    }
 }
 
 /// The services' tunables from the configuration.
@@ -128,6 +142,8 @@ pub fn router_with(state: AppState, hsts: bool) -> Router {
         // Server functions' errors with their real status (401/403/404/422…), not Leptos' 500;
         // inside the audit layer, which then sees the 403.
         .layer(axum::middleware::from_fn(http::error::server_fn_status))
+        // Hashed bundle files are immutable; everything else under /pkg is revalidated.
+        .layer(axum::middleware::from_fn(http::assets::cache_headers))
         // A 403 from the authorization gate goes into the audit log (with the client address).
         .layer(axum::middleware::from_fn_with_state(
             backend.clone(),

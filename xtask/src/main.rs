@@ -2,7 +2,9 @@
 //! wasm target and the package registries (no cargo-leptos, no downloaded binaries):
 //!
 //! - `cargo xtask site [--release]`: the WASM bundle, CSS and assets under `target/site`.
-//! - `cargo xtask run [--release] [-- <server args>]`: the site, then the server with `--demo`.
+//! - `cargo xtask run [--release | --debug-site] [-- <server args>]`: the site (the release
+//!   bundle unless `--debug-site`), then the server (`--release`: a release build) with `--demo`.
+//! - `cargo xtask bench-load`: the panel's cold load in headless Chromium (prints figures).
 //! - `cargo xtask test`: every check and test, as CI runs them (`.ci/run`), API conformance
 //!   (Schemathesis against the OpenAPI document) included.
 //!
@@ -34,6 +36,8 @@ const WASM_RELEASE_PROFILE: &str = "wasm-release";
 /// npm's binaryen (Debian's wasm-opt 108 produces a module that fails to hydrate).
 const BINARYEN_VERSION: &str = "132";
 const TOOLS_DIR: &str = "target/tools";
+/// Under the site root after a release build: the bundle's content hashes (leptos' format).
+const HASH_FILE: &str = "hash.txt";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const END2END_DIR: &str = "end2end";
 const DEMO_ADMIN_EMAIL: &str = "admin@demo.example";
@@ -66,11 +70,16 @@ enum Cmd {
         #[arg(long)]
         release: bool,
     },
-    /// Build the site and the server, then run the server with --demo.
+    /// Build the site and the server, then run the server with --demo. The site is the
+    /// release bundle (small, content-hashed, cached by browsers); the server a debug build.
     Run {
-        /// Release build of the site and the server.
+        /// Release build of the server too.
         #[arg(long)]
         release: bool,
+        /// The debug bundle instead (much faster to rebuild while working on the panel;
+        /// about 26 MB, hydrates slowly, no long-lived caching).
+        #[arg(long, conflicts_with = "release")]
+        debug_site: bool,
         /// Extra arguments for the server, after `--` (e.g. `-- --listen 127.0.0.1:8080`).
         #[arg(last = true)]
         server_args: Vec<OsString>,
@@ -84,6 +93,9 @@ enum Cmd {
         #[arg(long)]
         no_build: bool,
     },
+    /// The cold-load benchmark: release site and server, a demo server, then
+    /// `end2end/bench/cold-load.mjs` in headless Chromium (prints the figures).
+    BenchLoad,
     /// Only the browser tests: build the site and the server, then Playwright (with
     /// `-- <args>` for Playwright, e.g. `-- tests/users.spec.ts`).
     E2e {
@@ -103,10 +115,12 @@ fn main() {
             Cmd::Site { release } => build_site(release),
             Cmd::Run {
                 release,
+                debug_site,
                 server_args,
-            } => run_server(release, server_args),
+            } => run_server(release, !debug_site, server_args),
             Cmd::Test => test_all(),
             Cmd::E2e { playwright_args } => e2e_only(&playwright_args),
+            Cmd::BenchLoad => bench_load(),
             Cmd::Conformance { no_build } => {
                 if !no_build {
                     build_server_for_tests()?;
@@ -232,6 +246,48 @@ fn build_site(release: bool) -> Result<()> {
     let site_root = Path::new(SITE_ROOT);
     let pkg_dir = site_root.join(SITE_PKG_DIR);
     fs::create_dir_all(&pkg_dir).with_context(|| format!("cannot create {}", pkg_dir.display()))?;
+    // wasm-bindgen and wasm-opt take a while on a release bundle: skip them when the
+    // compiled module is the one the site was last made from.
+    // Outside the site root, which is served.
+    let stamp_file = target_dir().join("site-bundle.stamp");
+    let stamp = bundle_stamp(&input, release)?;
+    if fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp.as_str()) {
+        println!("xtask: the bundle in {} is up to date", pkg_dir.display());
+    } else {
+        let _ = fs::remove_file(&stamp_file);
+        build_bundle(release, &input, site_root, &pkg_dir)?;
+        fs::write(&stamp_file, &stamp)
+            .with_context(|| format!("cannot write {}", stamp_file.display()))?;
+    }
+
+    let css = pkg_dir.join(format!("{OUTPUT_NAME}.css"));
+    fs::copy(STYLE_FILE, &css)
+        .with_context(|| format!("cannot copy {STYLE_FILE} to {}", css.display()))?;
+
+    let assets = Path::new(ASSETS_DIR);
+    if assets.is_dir() {
+        copy_dir(assets, site_root)?;
+    }
+    println!("xtask: site ready in {SITE_ROOT}");
+    Ok(())
+}
+
+/// What the bundle is made from: the profile and the compiled module's size and mtime.
+fn bundle_stamp(input: &Path, release: bool) -> Result<String> {
+    let meta = fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let mtime = meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    Ok(format!(
+        "release={release} len={} mtime={mtime}\n",
+        meta.len()
+    ))
+}
+
+/// wasm-bindgen (and for a release, wasm-opt and content-hashed names) into `pkg_dir`.
+fn build_bundle(release: bool, input: &Path, site_root: &Path, pkg_dir: &Path) -> Result<()> {
     // wasm-bindgen only adds snippet files: drop those of earlier builds.
     let snippets = pkg_dir.join("snippets");
     if snippets.exists() {
@@ -246,14 +302,17 @@ fn build_site(release: bool) -> Result<()> {
     );
     flush();
     wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&input)
+        .input_path(input)
         .web(true)?
         .out_name(OUTPUT_NAME)
         .typescript(false)
-        .generate(&pkg_dir)
+        .generate(pkg_dir)
         .with_context(|| format!("wasm-bindgen failed on {}", input.display()))?;
 
     let bg_wasm = pkg_dir.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    // Hashed names of an earlier release build would otherwise pile up (and a stale hash
+    // file would point the server at them after a debug build).
+    remove_hashed(site_root, pkg_dir)?;
     if release {
         let wasm_opt = ensure_wasm_opt()?;
         let before = fs::metadata(&bg_wasm)?.len();
@@ -263,18 +322,64 @@ fn build_site(release: bool) -> Result<()> {
             .arg("-o")
             .arg(&bg_wasm))?;
         println!("xtask: wasm-opt -Oz: {} before", human_size(before));
+        let wasm = hash_name(pkg_dir, &bg_wasm, "wasm")?;
+        print_sizes(&wasm.1)?;
+        let js = hash_name(pkg_dir, &pkg_dir.join(format!("{OUTPUT_NAME}.js")), "js")?;
+        // Read by leptos' <HydrationScripts> (LeptosOptions::hash_files, set by the server
+        // when this file exists): the page then asks for the hashed names.
+        let hash_file = site_root.join(HASH_FILE);
+        fs::write(&hash_file, format!("js: {}\nwasm: {}\n", js.0, wasm.0))
+            .with_context(|| format!("cannot write {}", hash_file.display()))?;
+        println!(
+            "xtask: content-hashed names: {}, {} ({})",
+            js.1.display(),
+            wasm.1.display(),
+            hash_file.display()
+        );
+    } else {
+        print_sizes(&bg_wasm)?;
     }
-    print_sizes(&bg_wasm)?;
 
-    let css = pkg_dir.join(format!("{OUTPUT_NAME}.css"));
-    fs::copy(STYLE_FILE, &css)
-        .with_context(|| format!("cannot copy {STYLE_FILE} to {}", css.display()))?;
+    Ok(())
+}
 
-    let assets = Path::new(ASSETS_DIR);
-    if assets.is_dir() {
-        copy_dir(assets, site_root)?;
+/// `<OUTPUT_NAME>.<hash>.<ext>`: the file renamed after (a prefix of) its content's SHA-256,
+/// so browsers may cache it for good (`Cache-Control: immutable`, see server/src/http/assets.rs).
+fn hash_name(pkg_dir: &Path, file: &Path, ext: &str) -> Result<(String, PathBuf)> {
+    use sha2::{Digest, Sha256};
+    let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let digest = Sha256::digest(&bytes);
+    let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let to = pkg_dir.join(format!("{OUTPUT_NAME}.{hash}.{ext}"));
+    fs::rename(file, &to)
+        .with_context(|| format!("cannot rename {} to {}", file.display(), to.display()))?;
+    Ok((hash, to))
+}
+
+/// Removes the hash file and the content-hashed bundle files of an earlier release build.
+fn remove_hashed(site_root: &Path, pkg_dir: &Path) -> Result<()> {
+    let hash_file = site_root.join(HASH_FILE);
+    if hash_file.exists() {
+        fs::remove_file(&hash_file)
+            .with_context(|| format!("cannot remove {}", hash_file.display()))?;
     }
-    println!("xtask: site ready in {SITE_ROOT}");
+    let prefix = format!("{OUTPUT_NAME}.");
+    for entry in
+        fs::read_dir(pkg_dir).with_context(|| format!("cannot read {}", pkg_dir.display()))?
+    {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let hashed = name.strip_prefix(&prefix).is_some_and(|rest| {
+            rest.split_once('.').is_some_and(|(hash, ext)| {
+                hash.len() == 16
+                    && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                    && matches!(ext, "js" | "wasm")
+            })
+        });
+        if hashed {
+            fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
     Ok(())
 }
 
@@ -350,8 +455,8 @@ fn leptos_env(cmd: &mut Command) {
         .env("LEPTOS_SITE_PKG_DIR", SITE_PKG_DIR);
 }
 
-fn run_server(release: bool, server_args: Vec<OsString>) -> Result<()> {
-    build_site(release)?;
+fn run_server(release: bool, release_site: bool, server_args: Vec<OsString>) -> Result<()> {
+    build_site(release_site)?;
     let mut build = cargo();
     build.args(["build", "-p", SERVER_PACKAGE]);
     if release {
@@ -552,6 +657,24 @@ fn e2e_only(playwright_args: &[OsString]) -> Result<()> {
     end_to_end_with(playwright_args)
 }
 
+/// `cargo xtask bench-load`: the panel's cold load in headless Chromium, against the release
+/// site and server (what `cargo xtask run` serves).
+fn bench_load() -> Result<()> {
+    ensure_chromium()?;
+    ensure_node_modules()?;
+    build_site(true)?;
+    run(cargo().args(["build", "-p", SERVER_PACKAGE, "--release"]))?;
+    let demo = DemoServer::start_profile("bench-load", &[], "release")?;
+    let result = run(Command::new("node")
+        .arg("bench/cold-load.mjs")
+        .current_dir(END2END_DIR)
+        .env("BASE_URL", demo.base_url())
+        .env("DEMO_ADMIN_EMAIL", DEMO_ADMIN_EMAIL)
+        .env("DEMO_ADMIN_PASSWORD", &demo.password));
+    demo.finish(result.is_err());
+    result
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -675,6 +798,11 @@ impl DemoServer {
     }
 
     fn start_with(name: &str, envs: &[(&str, &str)]) -> Result<Self> {
+        Self::start_profile(name, envs, "debug")
+    }
+
+    /// As [`DemoServer::start_with`], with the server of `profile` (`debug` or `release`).
+    fn start_profile(name: &str, envs: &[(&str, &str)], profile: &str) -> Result<Self> {
         let root = std::env::current_dir()?;
         let dir = root.join(target_dir()).join(name);
         let data_dir = dir.join("data");
@@ -693,7 +821,7 @@ impl DemoServer {
             listener.local_addr()?
         };
         let password = random_password()?;
-        let binary = root.join(target_dir()).join("debug").join(SERVER_PACKAGE);
+        let binary = root.join(target_dir()).join(profile).join(SERVER_PACKAGE);
 
         let mut cmd = Command::new(&binary);
         leptos_env(&mut cmd);

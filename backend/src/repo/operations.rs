@@ -4,9 +4,10 @@ use super::super::entity::operations::{self, Column as C};
 use crate::tz::{self, Tz};
 use access_core::model::OperationFilter;
 use sea_orm::sea_query::{Condition, Expr, LikeExpr};
+use sea_orm::sqlx::{self, Row as _};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    QueryResult, QuerySelect, QueryStream, QueryTrait, Select, StreamTrait,
 };
 
 /// Which operations a caller may see.
@@ -104,31 +105,230 @@ pub async fn list<C2: ConnectionTrait>(
     Ok((items, total))
 }
 
-/// The next keyset page after `after` (occurred_at, id), oldest first: exports read every
-/// matching row this way with memory bounded by `limit`.
-pub async fn page_after<C2: ConnectionTrait>(
-    db: &C2,
+/// The detailed export's columns, in the order [`ExportRow::read`] reads them by position.
+/// Only what the report shows: no `decision_json` (kilobytes per row) or hash.
+const EXPORT_COLUMNS: [C; 36] = [
+    C::Id,
+    C::OpType,
+    C::Status,
+    C::MaskedPan,
+    C::Bin,
+    C::Last4,
+    C::TerminalSerial,
+    C::LocationId,
+    C::LocationName,
+    C::ServiceCode,
+    C::Country,
+    C::Ica,
+    C::IcaName,
+    C::ProductCode,
+    C::EntryMode,
+    C::RulesetId,
+    C::RulesetVersion,
+    C::RejectCode,
+    C::CardAuthResponseCode,
+    C::CardholderPaid,
+    C::FreeAdultGuests,
+    C::PaidAdultGuests,
+    C::FreeChildGuests,
+    C::PaidChildGuests,
+    C::TotalMinor,
+    C::Currency,
+    C::OverLimit,
+    C::OfflinePolicyBreach,
+    C::RequestedAt,
+    C::OccurredAt,
+    C::ConfirmedAt,
+    C::UpdatedAt,
+    C::ReversedAt,
+    C::ReversedBy,
+    C::ReversalReason,
+    C::Amounts,
+];
+
+/// One operation of the detailed export, borrowed from the database row as it was received:
+/// reading it allocates nothing, so an export of millions of rows costs no per-row garbage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRow<'a> {
+    pub id: &'a str,
+    pub op_type: &'a str,
+    pub status: &'a str,
+    pub masked_pan: &'a str,
+    pub bin: &'a str,
+    pub last4: &'a str,
+    pub terminal_serial: Option<&'a str>,
+    pub location_id: Option<&'a str>,
+    pub location_name: Option<&'a str>,
+    pub service_code: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub ica: Option<&'a str>,
+    pub ica_name: Option<&'a str>,
+    pub product_code: Option<&'a str>,
+    pub entry_mode: &'a str,
+    pub ruleset_id: Option<&'a str>,
+    pub ruleset_version: Option<i32>,
+    pub reject_code: Option<&'a str>,
+    pub card_auth_response_code: Option<&'a str>,
+    pub cardholder_paid: bool,
+    pub free_adult_guests: i32,
+    pub paid_adult_guests: i32,
+    pub free_child_guests: i32,
+    pub paid_child_guests: i32,
+    pub total_minor: i64,
+    pub currency: Option<&'a str>,
+    pub over_limit: bool,
+    pub offline_policy_breach: Option<&'a str>,
+    pub requested_at: i64,
+    pub occurred_at: i64,
+    pub confirmed_at: Option<i64>,
+    pub updated_at: i64,
+    pub reversed_at: Option<i64>,
+    pub reversed_by: Option<&'a str>,
+    pub reversal_reason: Option<&'a str>,
+    /// The stored multi-currency list (`EUR:2500;PLN:20000`), if any.
+    pub amounts: Option<&'a str>,
+    /// The operation's acquirer calls as the report shows them; filled in by the service.
+    pub acquirer: Option<&'a str>,
+}
+
+/// Reads a row of [`export_stream`] by position from either database's row type.
+macro_rules! read_export_row {
+    ($r:expr) => {{
+        let r = $r;
+        ExportRow {
+            id: r.try_get(0)?,
+            op_type: r.try_get(1)?,
+            status: r.try_get(2)?,
+            masked_pan: r.try_get(3)?,
+            bin: r.try_get(4)?,
+            last4: r.try_get(5)?,
+            terminal_serial: r.try_get(6)?,
+            location_id: r.try_get(7)?,
+            location_name: r.try_get(8)?,
+            service_code: r.try_get(9)?,
+            country: r.try_get(10)?,
+            ica: r.try_get(11)?,
+            ica_name: r.try_get(12)?,
+            product_code: r.try_get(13)?,
+            entry_mode: r.try_get(14)?,
+            ruleset_id: r.try_get(15)?,
+            ruleset_version: r.try_get(16)?,
+            reject_code: r.try_get(17)?,
+            card_auth_response_code: r.try_get(18)?,
+            cardholder_paid: r.try_get(19)?,
+            free_adult_guests: r.try_get(20)?,
+            paid_adult_guests: r.try_get(21)?,
+            free_child_guests: r.try_get(22)?,
+            paid_child_guests: r.try_get(23)?,
+            total_minor: r.try_get(24)?,
+            currency: r.try_get(25)?,
+            over_limit: r.try_get(26)?,
+            offline_policy_breach: r.try_get(27)?,
+            requested_at: r.try_get(28)?,
+            occurred_at: r.try_get(29)?,
+            confirmed_at: r.try_get(30)?,
+            updated_at: r.try_get(31)?,
+            reversed_at: r.try_get(32)?,
+            reversed_by: r.try_get(33)?,
+            reversal_reason: r.try_get(34)?,
+            amounts: r.try_get(35)?,
+            acquirer: None,
+        }
+    }};
+}
+
+fn decode_err(e: sqlx::Error) -> DbErr {
+    DbErr::Type(format!("export row: {e}"))
+}
+
+impl<'a> ExportRow<'a> {
+    /// The row's fields, borrowed from `row` (a row of [`export_stream`]).
+    pub fn read(row: &'a QueryResult) -> Result<Self, DbErr> {
+        let read = || -> Result<Self, sqlx::Error> {
+            if let Some(r) = row.try_as_pg_row() {
+                return Ok(read_export_row!(r));
+            }
+            if let Some(r) = row.try_as_sqlite_row() {
+                return Ok(read_export_row!(r));
+            }
+            Err(sqlx::Error::Protocol(
+                "not a PostgreSQL or SQLite row".into(),
+            ))
+        };
+        read().map_err(decode_err)
+    }
+
+    /// The row's keyset position (`occurred_at`, `id`), read without the other fields.
+    pub fn key(row: &'a QueryResult) -> Result<(i64, &'a str), DbErr> {
+        let key = || -> Result<(i64, &'a str), sqlx::Error> {
+            if let Some(r) = row.try_as_pg_row() {
+                return Ok((r.try_get(29)?, r.try_get(0)?));
+            }
+            if let Some(r) = row.try_as_sqlite_row() {
+                return Ok((r.try_get(29)?, r.try_get(0)?));
+            }
+            Err(sqlx::Error::Protocol(
+                "not a PostgreSQL or SQLite row".into(),
+            ))
+        };
+        key().map_err(decode_err)
+    }
+}
+
+/// The matching rows after `after` (occurred_at, id), oldest first, at most `limit`.
+fn keyset_page(
     f: &OperationFilter,
     scope: &OpScope,
     zone: Tz,
-    after: Option<(i64, String)>,
+    after: Option<(i64, &str)>,
     limit: u64,
-) -> Result<Vec<operations::Model>, DbErr> {
+) -> Select<operations::Entity> {
     let mut q = select(f, scope, zone);
     if let Some((at, id)) = after {
         // The redundant `occurred_at >= at` lets the planners start the index range scan at
         // the page boundary; with the OR alone each page rescans from the first row.
         q = q.filter(C::OccurredAt.gte(at)).filter(
-            Condition::any()
-                .add(C::OccurredAt.gt(at))
-                .add(Condition::all().add(C::OccurredAt.eq(at)).add(C::Id.gt(id))),
+            Condition::any().add(C::OccurredAt.gt(at)).add(
+                Condition::all()
+                    .add(C::OccurredAt.eq(at))
+                    .add(C::Id.gt(id.to_owned())),
+            ),
         );
     }
     q.order_by_asc(C::OccurredAt)
         .order_by_asc(C::Id)
         .limit(limit)
-        .all(db)
-        .await
+}
+
+/// A keyset page of the detailed export as a stream of rows straight off the database
+/// connection (read them with [`ExportRow::read`]): nothing is collected, so the page size
+/// bounds only how long one statement runs, not memory.
+pub async fn export_stream(
+    db: &sea_orm::DatabaseConnection,
+    f: &OperationFilter,
+    scope: &OpScope,
+    zone: Tz,
+    after: Option<(i64, &str)>,
+    limit: u64,
+) -> Result<QueryStream, DbErr> {
+    let q = keyset_page(f, scope, zone, after, limit)
+        .select_only()
+        .columns(EXPORT_COLUMNS);
+    db.stream(q.build(db.get_database_backend())).await
+}
+
+/// The ids of the same keyset page as [`export_stream`] (for the page's acquirer ledger).
+pub fn export_page_ids(
+    f: &OperationFilter,
+    scope: &OpScope,
+    zone: Tz,
+    after: Option<(i64, &str)>,
+    limit: u64,
+) -> sea_orm::sea_query::SelectStatement {
+    keyset_page(f, scope, zone, after, limit)
+        .select_only()
+        .column(C::Id)
+        .into_query()
 }
 
 /// The live feed's change mark: the newest `updated_at` of any operation and how many rows

@@ -3,63 +3,112 @@
 //! memory flat however many rows match); the wire formats (CSV, XLSX) are the edge's business.
 
 use super::super::error::ServiceResult;
-use super::super::repo::{self, operations::OpScope};
+use super::super::repo::{self, operations::ExportRow, operations::OpScope};
 use super::super::tz::{self, Tz};
 use super::super::{Backend, Principal};
-use super::operations::{op_scope, view};
-use access_core::model::{
-    Capability, CardFilter, CardReportRow, OperationFilter, OperationView, Role,
-};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use super::operations::op_scope;
+use access_core::model::{Capability, CardFilter, CardReportRow, OperationFilter, Role};
+use futures_util::StreamExt;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryResult, QueryStream};
 use std::collections::HashMap;
 
-/// Rows fetched per database round trip.
-pub const EXPORT_PAGE: u64 = 2_000;
+/// Rows per keyset page (one statement each). The rows of a page are streamed off the
+/// connection, not collected, so this bounds how long one statement holds a connection (and
+/// the page's acquirer ledger), not the memory of the rows.
+pub const EXPORT_PAGE: u64 = 20_000;
 
-/// The detailed export's rows, page by page, oldest first.
-pub struct OperationPages {
+/// The detailed export's rows, one at a time, oldest first.
+pub struct OperationRows {
     b: Backend,
     filter: OperationFilter,
     scope: OpScope,
     /// The report's zone: its date filters, and the timestamps the edge writes.
     pub zone: Tz,
+    /// The keyset position of the last row handed out (`occurred_at`, `id`).
     after: Option<(i64, String)>,
     done: bool,
     pub page_size: u64,
+    /// The current page's rows as they come off the connection.
+    stream: Option<QueryStream>,
+    rows_in_page: u64,
+    /// The current page's acquirer ledger: operation id → the report's text.
+    ledger: HashMap<String, String>,
 }
 
-impl OperationPages {
-    /// The next page, or `None` once every row was returned.
-    pub async fn next_page(&mut self) -> ServiceResult<Option<Vec<OperationView>>> {
-        if self.done {
-            return Ok(None);
+/// One row of the detailed export; [`OperationRecord::fields`] reads it without allocating.
+pub struct OperationRecord {
+    row: QueryResult,
+    acquirer: Option<String>,
+}
+
+impl OperationRecord {
+    pub fn fields(&self) -> ServiceResult<ExportRow<'_>> {
+        let mut f = ExportRow::read(&self.row)?;
+        f.acquirer = self.acquirer.as_deref();
+        Ok(f)
+    }
+}
+
+impl OperationRows {
+    /// The next row, or `None` once every row was returned.
+    pub async fn next(&mut self) -> ServiceResult<Option<OperationRecord>> {
+        loop {
+            if self.stream.is_none() {
+                if self.done {
+                    return Ok(None);
+                }
+                self.start_page().await?;
+            }
+            let Some(stream) = self.stream.as_mut() else {
+                continue;
+            };
+            match stream.next().await {
+                Some(row) => {
+                    let row = row?;
+                    self.rows_in_page += 1;
+                    let (at, id) = ExportRow::key(&row)?;
+                    let acquirer = if self.ledger.is_empty() {
+                        None
+                    } else {
+                        self.ledger.remove(id)
+                    };
+                    match &mut self.after {
+                        Some((a, last)) => {
+                            *a = at;
+                            last.clear();
+                            last.push_str(id);
+                        }
+                        None => self.after = Some((at, id.to_owned())),
+                    }
+                    return Ok(Some(OperationRecord { row, acquirer }));
+                }
+                None => {
+                    // A short page was the last one.
+                    self.stream = None;
+                    if self.rows_in_page < self.page_size {
+                        self.done = true;
+                    }
+                }
+            }
         }
-        let rows = repo::operations::page_after(
-            &self.b.db,
+    }
+
+    /// The next page: its acquirer ledger (one query), then its rows as a stream.
+    async fn start_page(&mut self) -> ServiceResult<()> {
+        let after = self.after.as_ref().map(|(at, id)| (*at, id.as_str()));
+        let ids = repo::operations::export_page_ids(
             &self.filter,
             &self.scope,
             self.zone,
-            self.after.take(),
+            after,
             self.page_size,
-        )
-        .await?;
-        if (rows.len() as u64) < self.page_size {
-            self.done = true;
-        }
-        if let Some(last) = rows.last() {
-            self.after = Some((last.occurred_at, last.id.clone()));
-        }
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        // The page's acquirer ledger, in one query.
-        let ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
-        let mut ledger: HashMap<String, Vec<String>> = HashMap::new();
+        );
         let mut calls = super::super::entity::acquirer_calls::Entity::find()
-            .filter(super::super::entity::acquirer_calls::Column::OperationId.is_in(ids))
+            .filter(super::super::entity::acquirer_calls::Column::OperationId.in_subquery(ids))
             .all(&self.b.db)
             .await?;
         super::acquirer_ledger::sort_calls(&mut calls);
+        self.ledger.clear();
         for c in calls {
             let amount = match (c.amount_minor, c.currency.as_deref()) {
                 (Some(m), Some(cur)) => {
@@ -70,21 +119,25 @@ impl OperationPages {
                 }
                 _ => String::new(),
             };
-            ledger
-                .entry(c.operation_id)
-                .or_default()
-                .push(format!("{} {}{amount}", c.kind, c.outcome));
+            let text = self.ledger.entry(c.operation_id).or_default();
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(&format!("{} {}{amount}", c.kind, c.outcome));
         }
-        Ok(Some(
-            rows.into_iter()
-                .map(|o| {
-                    let calls = ledger.remove(&o.id);
-                    let mut v = view(o);
-                    v.acquirer = calls.map(|c| c.join("; "));
-                    v
-                })
-                .collect(),
-        ))
+        self.stream = Some(
+            repo::operations::export_stream(
+                &self.b.db,
+                &self.filter,
+                &self.scope,
+                self.zone,
+                after,
+                self.page_size,
+            )
+            .await?,
+        );
+        self.rows_in_page = 0;
+        Ok(())
     }
 }
 
@@ -93,12 +146,12 @@ pub async fn operations(
     b: &Backend,
     p: &Principal,
     filter: &OperationFilter,
-) -> ServiceResult<OperationPages> {
+) -> ServiceResult<OperationRows> {
     let scope = op_scope(b, p, Capability::ReportsExport).await?;
     let filter = filter.normalized();
     let zone =
         super::zones::view_zone(b, filter.location_id.as_deref(), filter.tz.as_deref()).await?;
-    Ok(OperationPages {
+    Ok(OperationRows {
         b: b.clone(),
         filter,
         scope,
@@ -106,6 +159,9 @@ pub async fn operations(
         after: None,
         done: false,
         page_size: EXPORT_PAGE,
+        stream: None,
+        rows_in_page: 0,
+        ledger: HashMap::new(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP surface. Handlers are thin: parse, call a service, map the result.
 
 pub mod admin;
+pub mod assets;
 pub mod audit;
 pub mod error;
 pub mod fleet;

@@ -8,6 +8,7 @@ mod common;
 mod acquirer_http;
 mod acquirer_lifecycle;
 mod admin_users;
+mod assets;
 mod capacity;
 mod card_transactions;
 mod crash_recovery;

@@ -17,8 +17,7 @@ use super::schema::{self, ApiErrorBody};
 use super::users::bad_query;
 use crate::http::error::unprocessable;
 use access_core::model::{
-    currency_digits, fmt_minor, AppError, CardFilter, CardReportRow, FieldError, OperationFilter,
-    OperationView,
+    currency_digits, AppError, CardFilter, CardReportRow, FieldError, OperationFilter,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
@@ -26,11 +25,14 @@ use axum::extract::{FromRef, FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
+use backend::repo::operations::ExportRow;
 use backend::service::auth::{self, SessionKind, COOKIE_NAME};
-use backend::service::reports::{self, CardPages, OperationPages};
+use backend::service::reports::{self, CardPages, OperationRows};
 use backend::tz::Tz;
 use backend::{Backend, Principal, ServiceError};
 use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, Read};
 use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
 use utoipa::IntoParams;
@@ -115,11 +117,12 @@ fn format_of(p: &ReportParams) -> Result<Format, ApiError> {
     }
 }
 
-/// One typed cell: CSV renders text, XLSX keeps the type.
+/// One typed cell: CSV renders text, XLSX keeps the type. Text is borrowed from the row
+/// where it can be, so writing a report allocates nothing per cell.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub enum Cell<'a> {
     Empty,
-    Text(String),
+    Text(Cow<'a, str>),
     Int(i64),
     Bool(bool),
     /// Minor units and the currency's digits.
@@ -133,52 +136,113 @@ pub enum Cell {
     Day(i64),
 }
 
-fn text(s: impl Into<String>) -> Cell {
+fn text<'a>(s: impl Into<Cow<'a, str>>) -> Cell<'a> {
     Cell::Text(s.into())
 }
 
-fn opt_text(s: &Option<String>) -> Cell {
-    s.as_ref().map(|s| text(s.clone())).unwrap_or(Cell::Empty)
+fn opt_text(s: Option<&str>) -> Cell<'_> {
+    s.map(text).unwrap_or(Cell::Empty)
 }
 
-fn fmt_time(ms: i64, pattern: &str) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-        .map(|t| t.format(pattern).to_string())
-        .unwrap_or_default()
+/// Appends two decimal digits.
+fn push2(out: &mut String, n: u32) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// Appends epoch ms as `YYYY-MM-DD HH:MM:SS` (`YYYY-MM-DD` without `with_time`), UTC;
+/// nothing when the instant is out of range.
+fn push_time(out: &mut String, ms: i64, with_time: bool) {
+    use chrono::{Datelike, Timelike};
+    let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) else {
+        return;
+    };
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        // chrono's own rendering of such years (sign, more digits); never in practice.
+        let pattern = if with_time {
+            "%Y-%m-%d %H:%M:%S"
+        } else {
+            "%Y-%m-%d"
+        };
+        let _ = write!(out, "{}", t.format(pattern));
+        return;
+    }
+    let year = year as u32;
+    push2(out, year / 100);
+    push2(out, year % 100);
+    out.push('-');
+    push2(out, t.month());
+    out.push('-');
+    push2(out, t.day());
+    if with_time {
+        out.push(' ');
+        push2(out, t.hour());
+        out.push(':');
+        push2(out, t.minute());
+        out.push(':');
+        push2(out, t.second());
+    }
+}
+
+/// Appends minor units as a decimal amount with `digits` decimals (as
+/// [`access_core::model::fmt_minor`], without its allocation).
+fn push_minor(out: &mut String, minor: i64, digits: u32) {
+    if digits == 0 {
+        let _ = write!(out, "{minor}");
+        return;
+    }
+    let p = 10u64.pow(digits);
+    if minor < 0 {
+        out.push('-');
+    }
+    let a = minor.unsigned_abs();
+    let _ = write!(out, "{}.{:0width$}", a / p, a % p, width = digits as usize);
 }
 
 /// A text cell as a spreadsheet will read it: one starting with `=`, `+`, `-`, `@`, tab or CR
 /// would run as a formula (CSV injection), so it gets a leading `'` as OWASP recommends.
 /// Numbers, money and dates are not text cells and stay as they are.
-fn csv_text(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
+fn is_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
-impl Cell {
-    fn csv(&self) -> String {
+#[cfg(test)]
+fn csv_text(s: &str) -> String {
+    let mut scratch = String::new();
+    // The cell's text is the scratch buffer or the borrowed text itself.
+    Cell::Text(s.into()).csv(&mut scratch).to_owned()
+}
+
+impl Cell<'_> {
+    /// The cell's CSV text, into `out` (a scratch buffer: cleared first, no allocation once
+    /// it has grown to a cell's size).
+    fn csv<'s>(&'s self, out: &'s mut String) -> &'s str {
+        out.clear();
         match self {
-            Cell::Empty => String::new(),
-            Cell::Text(s) => csv_text(s),
-            Cell::Int(n) => n.to_string(),
-            Cell::Bool(b) => b.to_string(),
-            Cell::Money(m, d) => fmt_minor(*m, *d),
-            Cell::Time(ms) => fmt_time(*ms, "%Y-%m-%d %H:%M:%S"),
-            Cell::Day(ms) => fmt_time(*ms, "%Y-%m-%d"),
+            Cell::Empty => return "",
+            Cell::Text(s) if !is_formula(s) => return s,
+            Cell::Text(s) => {
+                out.push('\'');
+                out.push_str(s);
+            }
+            Cell::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Cell::Bool(b) => return if *b { "true" } else { "false" },
+            Cell::Money(m, d) => push_minor(out, *m, *d),
+            Cell::Time(ms) => push_time(out, *ms, true),
+            Cell::Day(ms) => push_time(out, *ms, false),
             Cell::LocalTime(ms, off) => {
-                let sign = if *off < 0 { '-' } else { '+' };
-                let m = off.unsigned_abs() / 60_000;
-                format!(
-                    "{}{sign}{:02}:{:02}",
-                    fmt_time(ms + off, "%Y-%m-%d %H:%M:%S"),
-                    m / 60,
-                    m % 60
-                )
+                push_time(out, ms + off, true);
+                out.push(if *off < 0 { '-' } else { '+' });
+                let m = (off.unsigned_abs() / 60_000) as u32;
+                push2(out, m / 60);
+                out.push(':');
+                push2(out, m % 60);
             }
         }
+        out
     }
 }
 
@@ -224,55 +288,73 @@ mod csv_injection_tests {
 
 /// A report column: its header and how a row fills its cell (times in the report's zone).
 /// One table per report, so a header cannot drift from its cell.
-pub type Column<R> = (&'static str, fn(&R, Tz) -> Cell);
+pub type Column<R> = (&'static str, for<'a> fn(&'a R, Tz) -> Cell<'a>);
 
-fn headers<R>(columns: &[Column<R>]) -> Vec<String> {
+/// A column of the detailed report: its cells borrow from the database row.
+pub type OpColumn = (&'static str, for<'r> fn(&ExportRow<'r>, Tz) -> Cell<'r>);
+
+fn headers<R>(columns: &[(&'static str, R)]) -> Vec<String> {
     columns.iter().map(|(h, _)| (*h).to_owned()).collect()
 }
 
-fn cells<R>(columns: &[Column<R>], row: &R, zone: Tz) -> Vec<Cell> {
-    columns.iter().map(|(_, cell)| cell(row, zone)).collect()
-}
-
-fn money_digits(o: &OperationView) -> u32 {
-    o.currency.as_deref().map(currency_digits).unwrap_or(2)
+fn money_digits(o: &ExportRow<'_>) -> u32 {
+    o.currency.map(currency_digits).unwrap_or(2)
 }
 
 /// A local date and time: epoch ms with the zone's UTC offset then.
-fn local(ms: i64, zone: Tz) -> Cell {
+fn local(ms: i64, zone: Tz) -> Cell<'static> {
     Cell::LocalTime(ms, backend::tz::offset_ms(zone, ms))
 }
 
-fn opt_local(ms: Option<i64>, zone: Tz) -> Cell {
+fn opt_local(ms: Option<i64>, zone: Tz) -> Cell<'static> {
     ms.map(|ms| local(ms, zone)).unwrap_or(Cell::Empty)
 }
 
+/// The amounts as the report shows them (`25.00 EUR; 200.00 PLN`): the list of several
+/// currencies when there is one, else the total.
+fn amounts_text(o: &ExportRow<'_>) -> String {
+    let mut out = String::new();
+    for (i, m) in backend::service::amounts::decode(o.total_minor, o.currency, o.amounts)
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        let code = m.currency().code();
+        push_minor(&mut out, m.minor(), currency_digits(code));
+        out.push(' ');
+        out.push_str(code);
+    }
+    out
+}
+
 /// The detailed operations report: every column of the seed's operation details.
-pub const DETAILED: &[Column<OperationView>] = &[
-    ("Operation ID", |o, _| text(&o.id)),
-    ("Type", |o, _| text(&o.op_type)),
-    ("Status", |o, _| text(&o.status)),
-    ("Masked PAN", |o, _| text(&o.masked_pan)),
-    ("BIN", |o, _| text(&o.bin)),
-    ("Last 4", |o, _| text(&o.last4)),
-    ("Terminal", |o, _| opt_text(&o.terminal_serial)),
-    ("Location ID", |o, _| opt_text(&o.location_id)),
-    ("Location", |o, _| opt_text(&o.location_name)),
-    ("Service", |o, _| opt_text(&o.service_code)),
-    ("Country", |o, _| opt_text(&o.country)),
-    ("ICA ID", |o, _| opt_text(&o.ica)),
-    ("ICA name", |o, _| opt_text(&o.ica_name)),
-    ("Product", |o, _| opt_text(&o.product_code)),
-    ("Payment", |o, _| text(&o.entry_mode)),
-    ("Ruleset ID", |o, _| opt_text(&o.ruleset_id)),
+pub const DETAILED: &[OpColumn] = &[
+    ("Operation ID", |o, _| text(o.id)),
+    ("Type", |o, _| text(o.op_type)),
+    ("Status", |o, _| text(o.status)),
+    ("Masked PAN", |o, _| text(o.masked_pan)),
+    ("BIN", |o, _| text(o.bin)),
+    ("Last 4", |o, _| text(o.last4)),
+    ("Terminal", |o, _| opt_text(o.terminal_serial)),
+    ("Location ID", |o, _| opt_text(o.location_id)),
+    ("Location", |o, _| opt_text(o.location_name)),
+    ("Service", |o, _| opt_text(o.service_code)),
+    ("Country", |o, _| opt_text(o.country)),
+    ("ICA ID", |o, _| opt_text(o.ica)),
+    ("ICA name", |o, _| opt_text(o.ica_name)),
+    ("Product", |o, _| opt_text(o.product_code)),
+    ("Payment", |o, _| text(o.entry_mode)),
+    ("Ruleset ID", |o, _| opt_text(o.ruleset_id)),
     ("Ruleset version", |o, _| {
         o.ruleset_version
             .map(|v| Cell::Int(v.into()))
             .unwrap_or(Cell::Empty)
     }),
-    ("Reject error code", |o, _| opt_text(&o.reject_code)),
+    ("Reject error code", |o, _| opt_text(o.reject_code)),
     ("Card auth response code", |o, _| {
-        opt_text(&o.card_auth_response_code)
+        opt_text(o.card_auth_response_code)
     }),
     ("Paid cardholder", |o, _| Cell::Bool(o.cardholder_paid)),
     ("Free adult guests", |o, _| {
@@ -288,29 +370,21 @@ pub const DETAILED: &[Column<OperationView>] = &[
         Cell::Int(o.paid_child_guests.into())
     }),
     ("Amount", |o, _| Cell::Money(o.total_minor, money_digits(o))),
-    ("Currency", |o, _| opt_text(&o.currency)),
+    ("Currency", |o, _| opt_text(o.currency)),
     ("Over limit", |o, _| Cell::Bool(o.over_limit)),
     ("Offline policy breach", |o, _| {
-        opt_text(&o.offline_policy_breach)
+        opt_text(o.offline_policy_breach)
     }),
     ("Requested date", |o, zone| local(o.requested_at, zone)),
     ("Entry date", |o, zone| local(o.occurred_at, zone)),
     ("Confirmed date", |o, zone| opt_local(o.confirmed_at, zone)),
     ("Last change date", |o, zone| local(o.updated_at, zone)),
     ("Reversed at", |o, zone| opt_local(o.reversed_at, zone)),
-    ("Reversed by", |o, _| opt_text(&o.reversed_by)),
-    ("Reversed reason", |o, _| opt_text(&o.reversal_reason)),
+    ("Reversed by", |o, _| opt_text(o.reversed_by)),
+    ("Reversed reason", |o, _| opt_text(o.reversal_reason)),
     ("Time zone", |_, zone| text(zone.name())),
-    ("Amounts", |o, _| {
-        text(
-            o.amounts
-                .iter()
-                .map(|a| a.display())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    }),
-    ("Acquirer calls", |o, _| opt_text(&o.acquirer)),
+    ("Amounts", |o, _| text(amounts_text(o))),
+    ("Acquirer calls", |o, _| opt_text(o.acquirer)),
 ];
 
 /// The enrolled-cards report: one row per card × ruleset it falls under.
@@ -319,7 +393,9 @@ pub const CARDS: &[Column<CardReportRow>] = &[
     ("Hash", |r, _| text(&r.card.pan_hash)),
     ("AREF", |r, _| text(&r.card.aref)),
     ("ICA", |r, _| text(&r.card.ica)),
-    ("Issuer name", |r, _| opt_text(&r.card.issuer_name)),
+    ("Issuer name", |r, _| {
+        opt_text(r.card.issuer_name.as_deref())
+    }),
     ("Product", |r, _| text(&r.card.product_code)),
     ("Enrollment date", |r, _| Cell::Time(r.card.enrolled_at)),
     ("Available free entries", |r, _| {
@@ -343,7 +419,7 @@ pub const CARDS: &[Column<CardReportRow>] = &[
 ];
 
 /// Entries left: a number, `unlimited`, or empty when no ruleset applies.
-fn entries_left(n: Option<Option<u32>>) -> Cell {
+fn entries_left(n: Option<Option<u32>>) -> Cell<'static> {
     match n {
         None => Cell::Empty,
         Some(None) => text("unlimited"),
@@ -351,29 +427,81 @@ fn entries_left(n: Option<Option<u32>>) -> Cell {
     }
 }
 
-/// Where a report's rows come from, a page at a time.
+/// Where a report's cells go: a CSV buffer or an XLSX sheet.
+trait Sink {
+    fn cell(&mut self, cell: &Cell<'_>) -> Result<(), String>;
+    fn end_row(&mut self) -> Result<(), String>;
+    /// Enough is buffered to be sent on.
+    fn full(&self) -> bool;
+}
+
+/// Why an export stopped early.
+enum Fail {
+    /// Reading the rows failed.
+    Source(ServiceError),
+    /// Writing them failed.
+    Sink(String),
+}
+
+impl std::fmt::Display for Fail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fail::Source(e) => write!(f, "{e}"),
+            Fail::Sink(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Where a report's rows come from.
 enum Source {
-    Operations(OperationPages),
-    Cards(CardPages),
+    /// Straight from the database, row by row.
+    Operations(OperationRows),
+    /// A page at a time (each card row is computed from its history), and the page's rest.
+    Cards(CardPages, std::vec::IntoIter<CardReportRow>),
     /// Already aggregated (the summary: days × locations × services).
-    Rows(Option<Vec<Vec<Cell>>>),
+    Rows(std::vec::IntoIter<Vec<Cell<'static>>>),
 }
 
 impl Source {
-    async fn next(&mut self) -> Result<Option<Vec<Vec<Cell>>>, ServiceError> {
-        Ok(match self {
+    /// The next row into `sink`; false once every row was written.
+    async fn write_row<S: Sink>(&mut self, sink: &mut S) -> Result<bool, Fail> {
+        let sink_err = Fail::Sink;
+        match self {
             Source::Operations(p) => {
                 let zone = p.zone;
-                p.next_page()
-                    .await?
-                    .map(|rows| rows.iter().map(|o| cells(DETAILED, o, zone)).collect())
+                let Some(rec) = p.next().await.map_err(Fail::Source)? else {
+                    return Ok(false);
+                };
+                let o = rec.fields().map_err(Fail::Source)?;
+                for (_, cell) in DETAILED {
+                    sink.cell(&cell(&o, zone)).map_err(sink_err)?;
+                }
             }
-            Source::Cards(p) => p
-                .next_page()
-                .await?
-                .map(|rows| rows.iter().map(|r| cells(CARDS, r, Tz::UTC)).collect()),
-            Source::Rows(r) => r.take(),
-        })
+            Source::Cards(p, rest) => {
+                let r = loop {
+                    if let Some(r) = rest.next() {
+                        break r;
+                    }
+                    match p.next_page().await.map_err(Fail::Source)? {
+                        Some(rows) => *rest = rows.into_iter(),
+                        None => return Ok(false),
+                    }
+                };
+                for (_, cell) in CARDS {
+                    sink.cell(&cell(&r, Tz::UTC)).map_err(sink_err)?;
+                }
+            }
+            Source::Rows(rows) => {
+                let Some(cells) = rows.next() else {
+                    return Ok(false);
+                };
+                for c in &cells {
+                    sink.cell(c).map_err(sink_err)?;
+                }
+            }
+        }
+        sink.end_row().map_err(Fail::Sink)?;
+        Ok(true)
     }
 }
 
@@ -387,7 +515,7 @@ struct ExportAudit {
     client_addr: Option<String>,
 }
 
-/// A [`Source`] that counts the rows it hands out and audits the export when dropped (the
+/// A [`Source`] that counts the rows it writes and audits the export when dropped (the
 /// producing task ends: finished, failed, or the client went away).
 struct Audited {
     source: Source,
@@ -410,14 +538,24 @@ impl Audited {
         }
     }
 
-    async fn next(&mut self) -> Result<Option<Vec<Vec<Cell>>>, ServiceError> {
-        let r = self.source.next().await;
-        match &r {
-            Ok(Some(rows)) => self.rows += rows.len() as u64,
-            Ok(None) => self.finished = true,
-            Err(_) => self.failed = true,
+    /// Rows into `sink` until it is full; false once every row was written.
+    async fn fill<S: Sink>(&mut self, sink: &mut S) -> Result<bool, Fail> {
+        while !sink.full() {
+            match self.source.write_row(sink).await {
+                Ok(true) => self.rows += 1,
+                Ok(false) => {
+                    self.finished = true;
+                    return Ok(false);
+                }
+                Err(e) => {
+                    if matches!(e, Fail::Source(_)) {
+                        self.failed = true;
+                    }
+                    return Err(e);
+                }
+            }
         }
-        r
+        Ok(true)
     }
 }
 
@@ -487,14 +625,51 @@ fn stream_response(rx: mpsc::Receiver<Chunk>, format: Format, name: &str) -> Res
     resp
 }
 
-fn csv_chunk(rows: &[Vec<String>]) -> Result<Bytes, io::Error> {
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(64 * 1024));
-    for r in rows {
-        w.write_record(r).map_err(io::Error::other)?;
+/// CSV chunks of about this size go to the response.
+const CSV_CHUNK: usize = 128 * 1024;
+
+/// CSV written straight into a buffer that is handed on as a chunk once it is full.
+struct CsvSink {
+    w: csv::Writer<Vec<u8>>,
+    scratch: String,
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(Vec::with_capacity(CSV_CHUNK + 16 * 1024))
+}
+
+impl CsvSink {
+    fn new() -> Self {
+        Self {
+            w: csv_writer(),
+            scratch: String::with_capacity(256),
+        }
     }
-    w.into_inner()
-        .map(Bytes::from)
-        .map_err(|e| io::Error::other(e.to_string()))
+
+    /// What was written since the last chunk (taken between rows).
+    fn take(&mut self) -> Result<Bytes, io::Error> {
+        std::mem::replace(&mut self.w, csv_writer())
+            .into_inner()
+            .map(Bytes::from)
+            .map_err(|e| io::Error::other(e.to_string()))
+    }
+}
+
+impl Sink for CsvSink {
+    fn cell(&mut self, cell: &Cell<'_>) -> Result<(), String> {
+        let field = cell.csv(&mut self.scratch);
+        self.w.write_field(field).map_err(|e| e.to_string())
+    }
+
+    fn end_row(&mut self) -> Result<(), String> {
+        self.w
+            .write_record(None::<&[u8]>)
+            .map_err(|e| e.to_string())
+    }
+
+    fn full(&self) -> bool {
+        self.w.get_ref().len() >= CSV_CHUNK
+    }
 }
 
 /// Start the export: the rows are produced by a task while the response streams.
@@ -509,23 +684,27 @@ fn export(
     match format {
         Format::Csv => {
             tokio::spawn(async move {
-                if tx.send(csv_chunk(&[headers])).await.is_err() {
+                let mut sink = CsvSink::new();
+                let header = headers
+                    .iter()
+                    .try_for_each(|h| sink.w.write_field(h))
+                    .and_then(|()| sink.w.write_record(None::<&[u8]>));
+                if let Err(e) = header {
+                    let _ = tx.send(Err(io::Error::other(e.to_string()))).await;
                     return;
                 }
                 loop {
-                    let chunk = match source.next().await {
-                        Ok(Some(rows)) => csv_chunk(
-                            &rows
-                                .iter()
-                                .map(|r| r.iter().map(Cell::csv).collect())
-                                .collect::<Vec<_>>(),
-                        ),
-                        Ok(None) => break,
-                        Err(e) => Err(io::Error::other(e.to_string())),
+                    let more = match source.fill(&mut sink).await {
+                        Ok(more) => more,
+                        Err(e) => {
+                            let _ = tx.send(Err(io::Error::other(e.to_string()))).await;
+                            break;
+                        }
                     };
+                    let chunk = sink.take();
                     let failed = chunk.is_err();
                     // A closed channel means the client went away: stop reading.
-                    if tx.send(chunk).await.is_err() || failed {
+                    if tx.send(chunk).await.is_err() || failed || !more {
                         break;
                     }
                 }
@@ -555,21 +734,83 @@ fn export(
     stream_response(rx, format, name)
 }
 
+/// Typed cells into a constant-memory worksheet.
+struct XlsxSink<'w> {
+    ws: &'w mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    date_time: rust_xlsxwriter::Format,
+    date: rust_xlsxwriter::Format,
+    money2: rust_xlsxwriter::Format,
+    money3: rust_xlsxwriter::Format,
+}
+
+impl Sink for XlsxSink<'_> {
+    fn cell(&mut self, cell: &Cell<'_>) -> Result<(), String> {
+        let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
+        let (ws, row, c) = (&mut *self.ws, self.row, self.col);
+        self.col += 1;
+        match cell {
+            Cell::Empty => {}
+            Cell::Text(s) => {
+                ws.write_string(row, c, s.as_ref()).map_err(err)?;
+            }
+            Cell::Int(n) => {
+                ws.write_number(row, c, *n as f64).map_err(err)?;
+            }
+            Cell::Bool(b) => {
+                ws.write_boolean(row, c, *b).map_err(err)?;
+            }
+            Cell::Money(m, d) => {
+                let v = *m as f64 / 10f64.powi(*d as i32);
+                let f = if *d == 3 { &self.money3 } else { &self.money2 };
+                ws.write_number_with_format(row, c, v, f).map_err(err)?;
+            }
+            Cell::Time(_) | Cell::Day(_) | Cell::LocalTime(..) => {
+                let ms = match cell {
+                    Cell::LocalTime(ms, off) => ms + off,
+                    Cell::Time(ms) | Cell::Day(ms) => *ms,
+                    _ => 0,
+                };
+                let dt = rust_xlsxwriter::ExcelDateTime::from_timestamp(ms.div_euclid(1000))
+                    .map_err(err)?;
+                let f = if matches!(cell, Cell::Day(_)) {
+                    &self.date
+                } else {
+                    &self.date_time
+                };
+                ws.write_datetime_with_format(row, c, &dt, f).map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn end_row(&mut self) -> Result<(), String> {
+        self.row += 1;
+        self.col = 0;
+        if self.row > 1_048_575 {
+            return Err("more rows than one XLSX sheet holds (1,048,575)".into());
+        }
+        Ok(())
+    }
+
+    /// The sheet goes to a temporary file: never full.
+    fn full(&self) -> bool {
+        false
+    }
+}
+
 fn write_xlsx(
     handle: &tokio::runtime::Handle,
     source: &mut Audited,
     headers: &[String],
     tx: &mpsc::Sender<Chunk>,
 ) -> Result<(), String> {
-    use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
     let mut wb = Workbook::new();
     let bold = XFormat::new().set_bold();
-    let date_time = XFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let date = XFormat::new().set_num_format("yyyy-mm-dd");
-    let money2 = XFormat::new().set_num_format("0.00");
-    let money3 = XFormat::new().set_num_format("0.000");
     {
         let ws = wb.add_worksheet_with_constant_memory();
         for (c, h) in headers.iter().enumerate() {
@@ -578,50 +819,18 @@ fn write_xlsx(
             ws.set_column_width(c as u16, 16).map_err(err)?;
         }
         ws.set_freeze_panes(1, 0).map_err(err)?;
-        let mut row: u32 = 1;
-        while let Some(rows) = handle.block_on(source.next()).map_err(|e| e.to_string())? {
-            for cells in rows {
-                for (c, cell) in cells.iter().enumerate() {
-                    let c = c as u16;
-                    match cell {
-                        Cell::Empty => {}
-                        Cell::Text(s) => {
-                            ws.write_string(row, c, s).map_err(err)?;
-                        }
-                        Cell::Int(n) => {
-                            ws.write_number(row, c, *n as f64).map_err(err)?;
-                        }
-                        Cell::Bool(b) => {
-                            ws.write_boolean(row, c, *b).map_err(err)?;
-                        }
-                        Cell::Money(m, d) => {
-                            let v = *m as f64 / 10f64.powi(*d as i32);
-                            let f = if *d == 3 { &money3 } else { &money2 };
-                            ws.write_number_with_format(row, c, v, f).map_err(err)?;
-                        }
-                        Cell::Time(_) | Cell::Day(_) | Cell::LocalTime(..) => {
-                            let ms = match cell {
-                                Cell::LocalTime(ms, off) => ms + off,
-                                Cell::Time(ms) | Cell::Day(ms) => *ms,
-                                _ => 0,
-                            };
-                            let dt =
-                                ExcelDateTime::from_timestamp(ms.div_euclid(1000)).map_err(err)?;
-                            let f = if matches!(cell, Cell::Day(_)) {
-                                &date
-                            } else {
-                                &date_time
-                            };
-                            ws.write_datetime_with_format(row, c, &dt, f).map_err(err)?;
-                        }
-                    }
-                }
-                row += 1;
-                if row > 1_048_575 {
-                    return Err("more rows than one XLSX sheet holds (1,048,575)".into());
-                }
-            }
-        }
+        let mut sink = XlsxSink {
+            ws,
+            row: 1,
+            col: 0,
+            date_time: XFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            date: XFormat::new().set_num_format("yyyy-mm-dd"),
+            money2: XFormat::new().set_num_format("0.00"),
+            money3: XFormat::new().set_num_format("0.000"),
+        };
+        handle
+            .block_on(source.fill(&mut sink))
+            .map_err(|e| e.to_string())?;
     }
     wb.save(file.path()).map_err(err)?;
     drop(wb);
@@ -642,7 +851,7 @@ fn write_xlsx(
     Ok(())
 }
 
-fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell>>) {
+fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell<'static>>>) {
     let mut headers: Vec<String> = [
         "Day",
         "Time zone",
@@ -669,9 +878,9 @@ fn summary_rows(r: reports::SummaryReport) -> (Vec<String>, Vec<Vec<Cell>>) {
             let mut cells = vec![
                 Cell::Day(s.day_ms),
                 text(zone),
-                opt_text(&s.location_id),
-                opt_text(&s.location_name),
-                opt_text(&s.service_code),
+                s.location_id.map(text).unwrap_or(Cell::Empty),
+                s.location_name.map(text).unwrap_or(Cell::Empty),
+                s.service_code.map(text).unwrap_or(Cell::Empty),
                 Cell::Int(s.entries),
                 Cell::Int(s.adult_guests),
                 Cell::Int(s.child_guests),
@@ -768,7 +977,7 @@ pub async fn operations(
             let (headers, rows) = summary_rows(report);
             let audit = audit_of(&b, &p, "export.operations_summary", format, &filter, ip);
             Ok(export(
-                Audited::new(Source::Rows(Some(rows)), audit),
+                Audited::new(Source::Rows(rows.into_iter()), audit),
                 headers,
                 format,
                 "operations-summary",
@@ -813,7 +1022,7 @@ pub async fn cards(
     let headers = headers(CARDS);
     let audit = audit_of(&b, &p, "export.cards", format, &filter, ip);
     Ok(export(
-        Audited::new(Source::Cards(pages), audit),
+        Audited::new(Source::Cards(pages, Vec::new().into_iter()), audit),
         headers,
         format,
         "enrolled-cards",
