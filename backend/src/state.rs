@@ -50,6 +50,9 @@ pub struct Settings {
     pub pos_messages_ttl: Duration,
     /// Longest wait for the external rule engine (RPM) per ruleset; then the ruleset refuses.
     pub rpm_timeout: Duration,
+    /// Rows per keyset page of an export (one statement each); tests use small pages to
+    /// cross page boundaries without inserting tens of thousands of rows.
+    pub export_page_rows: u64,
 }
 
 impl Default for Settings {
@@ -77,6 +80,7 @@ impl Default for Settings {
             pos_velocity_per_minute: 60,
             pos_messages_ttl: Duration::from_secs(5),
             rpm_timeout: Duration::from_millis(300),
+            export_page_rows: crate::service::reports::EXPORT_PAGE,
         }
     }
 }

@@ -158,7 +158,7 @@ pub async fn operations(
         zone,
         after: None,
         done: false,
-        page_size: EXPORT_PAGE,
+        page_size: b.settings.export_page_rows.max(1),
         stream: None,
         rows_in_page: 0,
         ledger: HashMap::new(),
@@ -368,6 +368,6 @@ pub async fn cards(b: &Backend, p: &Principal, filter: &CardFilter) -> ServiceRe
         rulesets: HashMap::new(),
         after: None,
         done: false,
-        page_size: EXPORT_PAGE,
+        page_size: b.settings.export_page_rows.max(1),
     })
 }
