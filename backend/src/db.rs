@@ -22,15 +22,12 @@ pub async fn open(url: &str, schema: Option<&str>) -> Result<DatabaseConnection,
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
-        // No ping before every statement. sqlx tests a pooled connection each time it is
-        // taken, which doubles every statement's round trips: a trip through the SQLite
-        // connection's worker thread, a network round trip to PostgreSQL (the entry path
-        // profile showed it). An embedded SQLite connection does not die; a PostgreSQL one
-        // that did (server restart) fails its next statement, that request answers 500,
-        // and sqlx drops the broken connection — the same as a connection dying just after
-        // a successful ping, which the ping never protected against.
-        .test_before_acquire(false);
+        // sqlx pings a pooled connection before handing it out (one more round trip per
+        // statement, seen in the entry-path profile). It stays on: with it off (2026-12-07) a
+        // full integration run hung once in a test with no CPU, the signature of a reused
+        // connection left mid-protocol; until that is understood, a broken connection must be
+        // caught by the ping rather than by the request that gets it.
+        .acquire_timeout(Duration::from_secs(30));
     if is_sqlite(url) {
         // One writer at a time is SQLite's model; a small pool with WAL lets readers proceed.
         // The settings go on every pooled connection (a PRAGMA run once would reach only one):

@@ -380,7 +380,7 @@ async fn only_admins_may_use_the_fleet_functions() {
         assert!(d["processors"].as_array().unwrap().is_empty(), "{d}");
         // The page answers with the refusal page (issue 18), not a crash.
         let (s, html) = page(&app, &user, "/fleet").await;
-        assert_eq!(s, StatusCode::OK, "{db}");
+        assert_eq!(s, StatusCode::FORBIDDEN, "{db}");
         assert!(html.contains("No access to this page"), "{db}: {html}");
         assert!(!html.contains(demo::READY_TERMINAL));
         app.finish().await;
