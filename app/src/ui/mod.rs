@@ -128,7 +128,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("terms") view=terms::TermsPage/>
                     <Route path=path!("data") view=data::DataPage/>
                     <Route path=path!("consent") view=consent::ConsentPage/>
-                    <Route path=path!("fleet") view=fleet::FleetPage ssr=SsrMode::Async/>
+                    <Route path=path!("fleet") view=fleet::FleetPage/>
                     <Route path=path!("fleet/inventory") view=fleet_more::InventoryPage/>
                     <Route path=path!("fleet/:id") view=fleet::FleetTerminalPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=audit::AuditPage/>
